@@ -1,0 +1,1 @@
+"""Dialogue, policies and handoff (see issue 4)."""

@@ -1,0 +1,1 @@
+"""Where messages enter and leave: HTTP app, channels, command line."""

@@ -1,0 +1,1 @@
+"""Service-guide knowledge: schema, loaders, importers, store, one-shot answers."""

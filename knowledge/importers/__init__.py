@@ -1,0 +1,1 @@
+"""Importers that turn a centre's spreadsheets and documents into canonical YAML."""

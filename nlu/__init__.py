@@ -1,0 +1,1 @@
+"""Understanding: normalisation, segmentation, intents, entities, retrieval."""
