@@ -49,5 +49,104 @@ def kb_validate(
     raise typer.Exit(1 if errors else 0)
 
 
+def _print_problems(problems: list) -> None:  # list[Problem]
+    for problem in problems:
+        typer.echo(str(problem), err=problem.severity == "error")
+
+
+def _store():  # noqa: ANN202 - KnowledgeStore, imported lazily to keep `--help` fast
+    from knowledge.store import KnowledgeStore
+
+    settings = get_settings()
+    return KnowledgeStore(settings.store.database_url, keep_versions=settings.store.keep_versions)
+
+
+@kb_app.command("import")
+def kb_import(
+    files: Annotated[list[Path], typer.Argument(help="实施清单 .xlsx、办事指南 .docx/.html、问答表 .csv/.xlsx")],
+    out: Annotated[Path, typer.Option("--out", help="输出目录（规范 YAML）")],
+    slug_prefix: Annotated[str, typer.Option("--slug-prefix", help="slug 前缀，如 tpe-")] = "",
+    keep_going: Annotated[bool, typer.Option("--keep-going", help="有错误时仍写出合格的条目")] = False,
+) -> None:
+    """Turn a centre's spreadsheets and documents into canonical YAML; exit 1 on any error."""
+    from knowledge.importers.run import run_import
+
+    result, written = run_import(files, out, slug_prefix, keep_going)
+    _print_problems(result.problems)
+    errors = len(result.errors)
+    if errors and not written:
+        typer.echo(f"{errors} errors: nothing written to {out}", err=True)
+    typer.echo(f"{len(result.entries)} entries imported, {len(written)} files written to {out}; "
+               f"{errors} errors, {len(result.problems) - errors} warnings")
+    raise typer.Exit(1 if errors else 0)
+
+
+@kb_app.command("build")
+def kb_build(
+    directory: Annotated[Path | None, typer.Argument(help="知识目录，默认为 config.yml 中的 data_dir")] = None,
+    check_catalogue: Annotated[
+        bool, typer.Option("--catalogue-check/--no-catalogue-check", help="是否检查目录覆盖")
+    ] = True,
+    force: Annotated[bool, typer.Option(help="内容未变也写入新版本")] = False,
+) -> None:
+    """Validate the guides and load them into the store as a new version, atomically."""
+    from knowledge.service import KnowledgeInvalid, build_store
+
+    settings = get_settings()
+    store = _store()
+    try:
+        outcome = build_store(store, directory or settings.knowledge.data_dir,
+                              settings.knowledge.catalogue if check_catalogue else None, force=force)
+    except KnowledgeInvalid as exc:
+        _print_problems(exc.result.problems)
+        typer.echo(f"{len(exc.result.errors)} errors: the store was not changed", err=True)
+        raise typer.Exit(1) from exc
+    version = outcome.build.version
+    state = "built" if outcome.build.created else "unchanged"
+    typer.echo(f"knowledge version {version.id} {state}: {version.entry_count} entries, "
+               f"hash {version.content_hash[:12]}")
+
+
+@kb_app.command("show")
+def kb_show(
+    slug: Annotated[str, typer.Argument(help="条目 slug，如 id-card-reissue")],
+    section: Annotated[str | None, typer.Option(help="只看某一部分：materials、fee、time_limit…")] = None,
+    situation: Annotated[list[str] | None, typer.Option(help="情形选择 key=option，可重复")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出结构化答复 JSON")] = False,
+) -> None:
+    """Print the one-shot answer for one guide, as the text channels would send it."""
+    from knowledge.answer import render_text
+    from knowledge.service import answer_for
+
+    settings = get_settings()
+    choices = dict(item.split("=", 1) for item in situation or [] if "=" in item)
+    try:
+        answer = answer_for(_store(), settings.centre, slug, focus=section, choices=choices)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    if answer is None:
+        typer.echo(f"没有找到条目“{slug}”（先运行 daoban kb build？）", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    messages = render_text(answer, settings.answer.max_message_bytes)
+    typer.echo("\n\n".join(messages))
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="端口")] = None,
+) -> None:
+    """Serve the HTTP app (knowledge endpoints and demo page)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("connectors.http_app:create_app", factory=True,
+                host=host or settings.server.host, port=port or settings.server.port)
+
+
 if __name__ == "__main__":
     app()

@@ -17,6 +17,7 @@ from knowledge.schema import CentreProfile, Entry
 
 ENTRY_ADAPTER: TypeAdapter[Entry] = TypeAdapter(Entry)
 MAX_FILE_BYTES = 2_000_000
+ENTRY_KINDS = ("item", "event", "faq")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,10 @@ def validation_problems(file: str, error: ValidationError) -> list[Problem]:
     """Flatten a pydantic error into per-field problems with dotted locations."""
     problems = []
     for detail in error.errors():
-        location = ".".join(str(part) for part in detail["loc"])
+        parts = list(detail["loc"])
+        if parts and parts[0] in ENTRY_KINDS:  # the discriminated union's tag, not a field
+            parts = parts[1:]
+        location = ".".join(str(part) for part in parts)
         message = detail["msg"].removeprefix("Value error, ")
         problems.append(Problem(file, location, message))
     return problems

@@ -83,7 +83,7 @@ class TimeLimit(Strict):
         """Chinese wording used in answers, e.g. "5个工作日" or "即办"."""
         if self.unit == "即办":
             return "即办（当场办结）"
-        return f"{self.value}{'个' if self.unit == '工作日' else ''}{self.unit}"
+        return f"{self.value}{'' if self.unit == '小时' else '个'}{self.unit}"
 
 
 class TimeLimits(Strict):
@@ -274,6 +274,7 @@ class EntryBase(Strict):
     version: date  # 版本日期, cited in every answer
     sample: bool = True  # sample content written for a typical centre, not an official guide
     source: str | None = None  # where the guide came from (for imported entries)
+    extra: dict[str, str] = {}  # source columns or headings we do not model, kept verbatim
 
 
 class ServiceItem(EntryBase):
@@ -339,12 +340,12 @@ class FaqEntry(EntryBase):
     """A centre FAQ or an imported FAQ row."""
 
     kind: Literal["faq"] = "faq"
-    answer: Text
+    answer: str = ""  # imported sources can lack one; answers then say so instead of inventing
     department: str | None = None
     keywords: list[str] = []
     phones: list[Phone] = []
+    contact: str | None = None  # contact text that is not one well-formed number, kept verbatim
     related: list[Slug] = []
-    extra: dict[str, str] = {}  # source columns we do not model, kept verbatim
 
 
 Entry = Annotated[ServiceItem | LifeEvent | FaqEntry, Field(discriminator="kind")]

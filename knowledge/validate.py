@@ -108,6 +108,8 @@ def check_catalogue(result: LoadResult, catalogue: dict[str, CatalogueEntry]) ->
             )
         if not entry.aliases:
             problems.append(Problem(file, "aliases", "至少需要一个别名"))
+        if isinstance(entry, FaqEntry) and not entry.answer.strip():
+            problems.append(Problem(file, "answer", "示例知识库的问答必须有答复内容"))
     return problems
 
 

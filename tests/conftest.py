@@ -1,0 +1,79 @@
+"""Shared fixtures: the sample knowledge base, settings, and stores on SQLite and the real PostgreSQL.
+
+Tests that need PostgreSQL or Redis use the servers at ``DATABASE_URL`` / ``REDIS_URL``
+(default 127.0.0.1). They skip only when no server is reachable and
+``DAOBAN_REQUIRE_SERVICES`` is unset; CI sets it, so there they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from daoban.settings import Settings, load_settings
+from knowledge.loader import LoadResult, load_directory
+from knowledge.store import KnowledgeStore
+from tests.paths import DATA_DIR
+
+POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def require_service(url: str, name: str) -> None:
+    """Skip (or fail, when services are required) unless the server answers on its port."""
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5432), timeout=2).close()
+    except OSError as exc:
+        message = f"{name} not reachable at {parsed.hostname}:{parsed.port}: {exc}"
+        if os.environ.get("DAOBAN_REQUIRE_SERVICES"):
+            pytest.fail(message + " (DAOBAN_REQUIRE_SERVICES is set)")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings(environ={})
+
+
+@pytest.fixture(scope="session")
+def sample_kb() -> LoadResult:
+    return load_directory(DATA_DIR)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    base = os.environ.get("DATABASE_URL", POSTGRES_DEFAULT)
+    if not base.startswith("postgresql"):
+        base = POSTGRES_DEFAULT
+    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
+    require_service(base, "PostgreSQL")
+    schema = f"daoban_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KnowledgeStore]:
+    """The same store tests run on SQLite and on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kb.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    knowledge_store = KnowledgeStore(url, keep_versions=3)
+    knowledge_store.create_schema()
+    yield knowledge_store
+    knowledge_store.close()
