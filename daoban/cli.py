@@ -54,11 +54,13 @@ def _print_problems(problems: list) -> None:  # list[Problem]
         typer.echo(str(problem), err=problem.severity == "error")
 
 
-def _store():  # noqa: ANN202 - KnowledgeStore, imported lazily to keep `--help` fast
+def _store():
     from knowledge.store import KnowledgeStore
 
     settings = get_settings()
-    return KnowledgeStore(settings.store.database_url, keep_versions=settings.store.keep_versions)
+    store = KnowledgeStore(settings.store.database_url, keep_versions=settings.store.keep_versions)
+    store.create_schema()
+    return store
 
 
 @kb_app.command("import")

@@ -17,10 +17,13 @@ from knowledge.schema import (
     CentreProfile,
     Entry,
     FaqEntry,
+    Fee,
     Hours,
     LifeEvent,
     Material,
+    Online,
     Phone,
+    Phones,
     ServiceItem,
     TimeLimit,
 )
@@ -181,11 +184,25 @@ def _services_lines(item: ServiceItem, centre: CentreProfile) -> list[str]:
     return lines
 
 
-def _complaint_phones(phones: list[Phone], centre: CentreProfile) -> list[Phone]:
-    """Complaint phones always include the 12345 hotline of the centre profile."""
-    if any(phone.number == centre.hotline.number for phone in phones):
-        return phones
-    return [*phones, centre.hotline]
+def contact_lines(phones: Phones, centre: CentreProfile) -> list[str]:
+    """Consultation phones, then complaint phones, which always include the centre's 12345 hotline."""
+    complaint = phones.complaint
+    if not any(phone.number == centre.hotline.number for phone in complaint):
+        complaint = [*complaint, centre.hotline]
+    return [*phone_lines(phones.consultation), "投诉监督：" + "；".join(phone_lines(complaint))]
+
+
+def fee_lines(fee: Fee) -> list[str]:
+    lines = ["不收费"] if fee.free else [
+        f"{item.name}：{item.amount:g}{item.unit}" + (f"（依据：{item.basis}）" if item.basis else "")
+        for item in fee.items
+    ]
+    return [*lines, fee.note] if fee.note else lines
+
+
+def online_lines(online: Online) -> list[str]:
+    entries = (online.url and f"网办入口：{online.url}", online.mobile and f"掌上办：{online.mobile}", online.note)
+    return [f"办理方式：{online.level}", *(line for line in entries if line)]
 
 
 def item_sections(item: ServiceItem, centre: CentreProfile, choices: Mapping[str, str]) -> tuple[
@@ -193,15 +210,6 @@ def item_sections(item: ServiceItem, centre: CentreProfile, choices: Mapping[str
     tailored = tailor(item, choices)
     material_lines = numbered([row.text() for row in checklist(tailored.materials)])
     material_lines += [f"提示：{note}" for note in tailored.notes]
-    fee_lines = (["不收费"] if item.fee.free else
-                 [f"{fee.name}：{fee.amount:g}{fee.unit}" + (f"（依据：{fee.basis}）" if fee.basis else "")
-                  for fee in item.fee.items])
-    if item.fee.note:
-        fee_lines.append(item.fee.note)
-    online = item.online
-    online_lines = [f"办理方式：{online.level}"]
-    online_lines += [line for line in (
-        online.url and f"网办入口：{online.url}", online.mobile and f"掌上办：{online.mobile}", online.note) if line]
     sections = [
         _section("conditions", numbered(tailored.conditions)),
         Section(key="materials", title=SECTION_TITLES["materials"], lines=material_lines,
@@ -209,14 +217,13 @@ def item_sections(item: ServiceItem, centre: CentreProfile, choices: Mapping[str
         _section("process", numbered(
             [f"{step.name}：{step.description}" if step.description else step.name for step in item.process])),
         _section("time_limit", time_limit_lines(item.time_limit.legal, item.time_limit.promised)),
-        _section("fee", fee_lines),
+        _section("fee", fee_lines(item.fee)),
         _section("location", _location_lines(item.location.window, item.location.hall,
                                              item.location.address, item.location.note, centre)),
         _section("hours", hours_lines(item.hours or centre.hours)),
-        _section("online", online_lines),
+        _section("online", online_lines(item.online)),
         _section("visits", [visits_line(item.visits)]),
-        _section("phones", phone_lines(item.phones.consultation)
-                 + ["投诉监督：" + "；".join(phone_lines(_complaint_phones(item.phones.complaint, centre)))]),
+        _section("phones", contact_lines(item.phones, centre)),
         _section("services", _services_lines(item, centre)),
         _section("basis", item.legal_basis),
         _section("faq", [f"问：{pair.q}\n答：{pair.a}" for pair in item.faq]),
@@ -235,22 +242,19 @@ def event_sections(event: LifeEvent, centre: CentreProfile, items: Mapping[str, 
         row.for_items = [names.get(slug, slug) for slug in entry.for_items]
         rows.append(row)
     sections = [
-        _section("overview", [event.description] + numbered([names[slug] for slug in event.items])),
+        _section("overview", [event.description, *numbered([names[slug] for slug in event.items])]),
         Section(key="materials", title=SECTION_TITLES["materials"], lines=numbered([r.text() for r in rows]),
                 checklist=rows),
         _section("process", numbered([f"{step.name}：{step.description}" if step.description else step.name
                                       for step in event.steps])),
         _section("time_limit", time_limit_lines(None, event.time_limit)),
-        _section("fee", ["不收费"] if event.fee.free else
-                 [f"{fee.name}：{fee.amount:g}{fee.unit}" for fee in event.fee.items]),
+        _section("fee", fee_lines(event.fee)),
         _section("location", _location_lines(event.window.window, event.window.hall, event.window.address,
                                              event.window.note, centre)),
         _section("hours", hours_lines(centre.hours)),
-        _section("online", [f"办理方式：{event.online.level}"]
-                 + [line for line in (event.online.url, event.online.mobile, event.online.note) if line]),
+        _section("online", online_lines(event.online)),
         _section("visits", [visits_line(event.visits)]),
-        _section("phones", phone_lines(event.phones.consultation)
-                 + ["投诉监督：" + "；".join(phone_lines(_complaint_phones(event.phones.complaint, centre)))]),
+        _section("phones", contact_lines(event.phones, centre)),
         _section("faq", [f"问：{pair.q}\n答：{pair.a}" for pair in event.faq]),
     ]
     return [s for s in sections if s.lines]

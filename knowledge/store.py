@@ -153,7 +153,7 @@ class KnowledgeStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _active_id(self):  # noqa: ANN202 - a scalar subquery
+    def _active_id(self):
         return select(ActiveVersion.version_id).where(ActiveVersion.id == 1).scalar_subquery()
 
     def build(self, entries: Mapping[str, Entry], source: str, force: bool = False) -> BuildResult:

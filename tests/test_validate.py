@@ -14,7 +14,6 @@ from knowledge.catalogue import load_catalogue
 from knowledge.loader import LoadResult, load_directory
 from knowledge.schema import LifeEvent, ServiceItem
 from knowledge.validate import validate
-
 from tests.paths import CATALOGUE, DATA_DIR
 
 runner = CliRunner()
@@ -59,7 +58,7 @@ def small_base(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _edit(path: Path, change) -> None:  # noqa: ANN001 - a callable editing the dict
+def _edit(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -8,6 +8,7 @@ not know are reported and kept verbatim in ``extra``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -58,7 +59,7 @@ def docx_blocks(path: Path) -> list[Block]:
     return blocks
 
 
-def _bold_label(paragraph, text: str) -> bool:  # noqa: ANN001 - python-docx paragraph
+def _bold_label(paragraph, text: str) -> bool:
     runs = [run for run in paragraph.runs if run.text.strip()]
     return bool(runs) and all(run.bold for run in runs) and len(text) <= 20 and field_for(text) is not None
 
@@ -124,10 +125,10 @@ def import_guide(path: Path, prefix: str, source: str, today: date) -> ImportRes
         if block.kind == "table":
             _read_table(block.rows or [], current, values, materials, extra, result, file)
             continue
-        label, _, rest = block.text.partition("：") if "：" in block.text else block.text.partition(":")
-        inline = field_for(label) if rest and len(label) <= 12 else None
+        inline = _labelled_values(block.text)
         if inline:
-            values.setdefault(inline, []).append(rest.strip())
+            for name, value in inline:
+                values.setdefault(name, []).append(value)
         elif current and current[0] == "materials":
             materials.append(parse_material_line(block.text))
         elif current and current[0] == "extra":
@@ -145,6 +146,18 @@ def import_guide(path: Path, prefix: str, source: str, today: date) -> ImportRes
     build_item(texts, [m for m in materials if m["name"]], slug=slug, source=source, today=today,
                result=result, file=file, where="文档", extra={k: "\n".join(v) for k, v in extra.items()})
     return result
+
+
+def _labelled_values(text: str) -> list[tuple[str, str]]:
+    """"法定办结时限：即办；承诺办结时限：即办" → both fields; [] unless every part is labelled."""
+    pairs = []
+    for part in re.split(r"[；;]", text):
+        match = re.match(r"^\s*([^：:]{1,12})[：:]\s*(.+)$", part)
+        name = field_for(match.group(1)) if match else None
+        if name is None:
+            return []
+        pairs.append((name, match.group(2).strip()))
+    return pairs
 
 
 def _read_table(rows: list[list[str]], current: tuple[str, str] | None, values: dict[str, list[str]],

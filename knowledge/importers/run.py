@@ -55,8 +55,8 @@ def import_file(path: Path, prefix: str, today: date) -> ImportResult:
 
 def _unrecognised(file: str, headers: list[str]) -> ImportResult:
     result = ImportResult()
-    result.error(file, "表头", "无法识别的表格：问答表需要 id, question, answer 列；实施清单需要“事项编码”“事项名称”列。"
-                 f"实际表头：{', '.join(headers[:12])}")
+    result.error(file, "表头", "无法识别的表格：问答表需要 id, question, answer 列；"
+                 f"实施清单需要“事项编码”“事项名称”列。实际表头：{', '.join(headers[:12])}")
     return result
 
 

@@ -1,0 +1,60 @@
+"""``daoban kb build`` and ``daoban kb show`` against a temporary SQLite store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from daoban import settings as settings_module
+from daoban.cli import app
+from tests.paths import DATA_DIR
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def temporary_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    settings_module.get_settings.cache_clear()
+    yield
+    settings_module.get_settings.cache_clear()
+
+
+def test_build_records_a_version_once() -> None:
+    first = runner.invoke(app, ["kb", "build"])
+    assert first.exit_code == 0, first.output
+    assert "knowledge version 1 built" in first.output
+    second = runner.invoke(app, ["kb", "build"])
+    assert "knowledge version 1 unchanged" in second.output
+
+
+def test_build_refuses_an_invalid_base_and_keeps_the_store(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["kb", "build"]).exit_code == 0
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "x.yaml").write_text("kind: item\nslug: x\n", encoding="utf-8")
+    outcome = runner.invoke(app, ["kb", "build", str(broken), "--no-catalogue-check"])
+    assert outcome.exit_code == 1 and "the store was not changed" in outcome.output
+    assert "【居民身份证首次申领】" in runner.invoke(app, ["kb", "show", "id-card-first"]).output
+
+
+def test_show_prints_a_focused_section_and_the_citation() -> None:
+    runner.invoke(app, ["kb", "build"])
+    outcome = runner.invoke(app, ["kb", "show", "id-card-first", "--section", "materials"])
+    assert outcome.exit_code == 0
+    assert "■ 申请材料" in outcome.output and "■ 收费标准" not in outcome.output
+    assert "版本日期 2026-10-15" in outcome.output
+    tailored = runner.invoke(app, ["kb", "show", "id-card-first", "--situation", "age=under-16", "--json"])
+    assert '"label": "未满16周岁"' in tailored.output
+
+
+def test_show_unknown_slug_exits_non_zero() -> None:
+    runner.invoke(app, ["kb", "build"])
+    outcome = runner.invoke(app, ["kb", "show", "no-such-item"])
+    assert outcome.exit_code == 1 and "没有找到条目" in outcome.output
+
+
+def test_data_dir_is_the_default(tmp_path: Path) -> None:
+    assert settings_module.get_settings().knowledge.data_dir == DATA_DIR
