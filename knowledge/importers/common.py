@@ -66,6 +66,18 @@ def check_size(path: Path) -> None:
         raise SourceError("文件为空")
 
 
+def read_text_source(path: Path) -> str:
+    """Text files as Chinese offices export them: UTF-8 (with or without BOM) or GB18030."""
+    check_size(path)
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SourceError("无法识别的文件编码（应为 UTF-8 或 GB18030）")
+
+
 def check_office_zip(path: Path) -> None:
     """Refuse Office files that are not zips, are zip bombs, or declare XML entities (XXE)."""
     check_size(path)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from knowledge.importers.common import ImportResult, SourceError, check_office_zip, check_size, make_slug
+from knowledge.importers.common import ImportResult, SourceError, check_office_zip, make_slug, read_text_source
 from knowledge.importers.item_fields import (
     MATERIAL_LABELS,
     build_item,
@@ -65,18 +65,9 @@ def _bold_label(paragraph, text: str) -> bool:
 
 
 def html_blocks(path: Path) -> list[Block]:
-    check_size(path)
     from bs4 import BeautifulSoup
 
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise SourceError("无法识别的文件编码（应为 UTF-8 或 GB18030）")
+    text = read_text_source(path)
     soup = BeautifulSoup(text, "html.parser")  # never fetches or expands external entities
     for tag in soup(["script", "style", "template", "noscript", "iframe", "object"]):
         tag.decompose()

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.importers.common import SourceError, check_office_zip, check_size
+from knowledge.importers.common import SourceError, check_office_zip, read_text_source
 
 MAX_ROWS = 100_000
 
@@ -53,16 +53,7 @@ def _table(name: str, raw_rows: list[list[object]]) -> Table:
 
 def read_csv(path: Path) -> Table:
     """CSV in UTF-8 (with or without BOM) or GB18030, the encodings Chinese offices export."""
-    check_size(path)
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise SourceError("无法识别的文件编码（应为 UTF-8 或 GB18030）")
+    text = read_text_source(path)
     if "\x00" in text:
         raise SourceError("文件含有二进制内容，不是 CSV")
     try:
