@@ -1,0 +1,88 @@
+"""Homophone and typo repair against the knowledge vocabulary, by (fuzzy) pinyin.
+
+People type by pinyin, so their mistakes are same-sound characters: 身分证/身份正 → 身份证,
+营业自照 → 营业执照 (z/zh, as southern accents merge them). A window of the message is
+replaced only when it is not itself a known term, sounds like exactly one known term of the
+same length, and differs from it in few characters — so real words are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pypinyin import Style, pinyin
+
+MIN_LENGTH, MAX_LENGTH = 3, 8
+_FUZZY = ((re.compile(r"^zh"), "z"), (re.compile(r"^ch"), "c"), (re.compile(r"^sh"), "s"),
+          (re.compile(r"^n"), "l"), (re.compile(r"ing$"), "in"), (re.compile(r"eng$"), "en"),
+          (re.compile(r"ang$"), "an"))
+_HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+
+
+@lru_cache(maxsize=65536)
+def sound(character: str) -> str:
+    """Toneless, accent-folded syllable of one character (first reading)."""
+    syllable = pinyin(character, style=Style.NORMAL, heteronym=False, errors="ignore")
+    text = syllable[0][0] if syllable and syllable[0] else character
+    for pattern, replacement in _FUZZY:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def sound_key(text: str) -> str:
+    return " ".join(sound(character) for character in text)
+
+
+def _pieces(term: str) -> Iterable[str]:
+    for length in range(MIN_LENGTH, min(MAX_LENGTH, len(term)) + 1):
+        for start in range(len(term) - length + 1):
+            yield term[start:start + length]
+
+
+@dataclass(frozen=True)
+class Repair:
+    start: int
+    wrong: str
+    right: str
+
+
+class TypoRepairer:
+    def __init__(self, vocabulary: Iterable[str], split: Callable[[str], Iterable[str]]) -> None:
+        """``split`` cuts a term into words (jieba search mode): only whole terms and their words are
+        repair targets, never an arbitrary substring such as 先办理 inside 首先办理."""
+        terms = [term for term in vocabulary if _HAN.match(term)]
+        # Every piece of a known term is known, so correct text is never "repaired".
+        self.known = {piece for term in terms for piece in _pieces(term)}
+        targets = {word for term in terms for word in (term, *split(term))
+                   if _HAN.match(word) and MIN_LENGTH <= len(word) <= MAX_LENGTH}
+        by_sound: dict[str, set[str]] = defaultdict(set)
+        for target in targets:
+            by_sound[sound_key(target)].add(target)
+        self.by_sound = {key: next(iter(words)) for key, words in by_sound.items() if len(words) == 1}
+
+    def find(self, text: str) -> list[Repair]:
+        """Non-overlapping repairs, longest windows first."""
+        repairs: list[Repair] = []
+        taken = [False] * len(text)
+        for length in range(min(MAX_LENGTH, len(text)), MIN_LENGTH - 1, -1):
+            for start in range(len(text) - length + 1):
+                window = text[start:start + length]
+                if any(taken[start:start + length]) or window in self.known or not _HAN.match(window):
+                    continue
+                right = self.by_sound.get(sound_key(window))
+                if right is None:
+                    continue
+                differing = sum(a != b for a, b in zip(window, right, strict=True))
+                if differing <= (1 if length <= 4 else 2):
+                    repairs.append(Repair(start, window, right))
+                    taken[start:start + length] = [True] * length
+        return sorted(repairs, key=lambda repair: repair.start)
+
+    def repair(self, text: str) -> str:
+        for fix in reversed(self.find(text)):
+            text = text[:fix.start] + fix.right + text[fix.start + len(fix.wrong):]
+        return text

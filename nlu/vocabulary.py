@@ -1,0 +1,53 @@
+"""The knowledge vocabulary: every term the guides use, for typo repair, jieba and entity rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from knowledge.schema import Entry, FaqEntry, LifeEvent, ServiceItem
+
+_HAN_TERM = re.compile(r"^[\u4e00-\u9fff]{2,12}$")
+_SPLIT = re.compile(r"[（()）、，,；;：:/\s]+")
+
+
+@dataclass
+class Vocabulary:
+    """Terms by category (item, event, document, department…); a term may carry several."""
+
+    terms: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, term: str, category: str) -> None:
+        term = term.strip()
+        if _HAN_TERM.match(term):
+            self.terms.setdefault(term, set()).add(category)
+
+    def words(self) -> list[str]:
+        return sorted(self.terms)
+
+
+def _pieces(text: str) -> Iterable[str]:
+    """A name and its bracket-free parts: "居民身份证补领（遗失）" → itself, "居民身份证补领", "遗失"."""
+    yield text
+    yield from (piece for piece in _SPLIT.split(text) if piece)
+
+
+def build_vocabulary(entries: Mapping[str, Entry]) -> Vocabulary:
+    vocabulary = Vocabulary()
+    for entry in entries.values():
+        category = {"item": "item", "event": "event", "faq": "faq"}[entry.kind]
+        for text in (entry.name, *entry.aliases):
+            for piece in _pieces(text):
+                vocabulary.add(piece, category)
+        if isinstance(entry, ServiceItem | LifeEvent):
+            for piece in _pieces(entry.department):
+                vocabulary.add(piece, "department")
+        if isinstance(entry, ServiceItem):
+            for material in entry.materials:
+                for piece in _pieces(material.name):
+                    vocabulary.add(piece, "document")
+        if isinstance(entry, FaqEntry):
+            for keyword in entry.keywords:
+                vocabulary.add(keyword, "keyword")
+    return vocabulary

@@ -1,0 +1,90 @@
+"""Normalisation, typo repair and segmentation of what citizens type."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.loader import LoadResult
+from nlu.normalize import MAX_INPUT_CHARS, normalize
+from nlu.segment import Segmenter
+from nlu.typo import TypoRepairer, sound_key
+from nlu.vocabulary import Vocabulary, build_vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocabulary(sample_kb: LoadResult) -> Vocabulary:
+    return build_vocabulary(sample_kb.entries)
+
+
+@pytest.fixture(scope="module")
+def segmenter(vocabulary: Vocabulary) -> Segmenter:
+    return Segmenter(vocabulary.words())
+
+
+@pytest.fixture(scope="module")
+def repairer(vocabulary: Vocabulary, segmenter: Segmenter) -> TypoRepairer:
+    return TypoRepairer(vocabulary.words(), segmenter.search_words)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("身分證掉了怎麼補辦？？", "身分证掉了怎么补办?"),
+    ("ＩＤ　卡　１２３", "id 卡 123"),
+    ("身份 证 补办 要 多少钱", "身份证补办要多少钱"),
+    ("公积金咋取😭😭👍🏻", "公积金咋取"),
+    ("结婚登记。要带啥、户口本", "结婚登记.要带啥,户口本"),
+    ("臺北市\u200b\u0000政府", "台北市政府"),
+])
+def test_normalize(typed: str, expected: str) -> None:
+    normalized = normalize(typed)
+    assert normalized.text == expected
+    assert normalized.original == typed
+
+
+def test_overlong_input_is_cut_before_work() -> None:
+    assert len(normalize("办" * (MAX_INPUT_CHARS * 5)).text) == MAX_INPUT_CHARS
+
+
+def test_fuzzy_sound_merges_southern_accents() -> None:
+    assert sound_key("营业自照") == sound_key("营业执照")
+    assert sound_key("身分证") == sound_key("身份正")
+
+
+@pytest.mark.parametrize(("typed", "repaired"), [
+    ("身分证掉了怎么补办", "身份证掉了怎么补办"),
+    ("身份正丢了咋办", "身份证丢了咋办"),
+    ("营业自照怎么办", "营业执照怎么办"),
+    ("社保卡挂适", "社保卡挂失"),
+    ("公机金提取", "公积金提取"),
+])
+def test_homophone_typos_are_repaired(repairer: TypoRepairer, typed: str, repaired: str) -> None:
+    assert repairer.repair(typed) == repaired
+
+
+@pytest.mark.parametrize("correct", [
+    "我想办理护照", "首先办理什么", "居住在本市需要什么", "我要办营业执照", "开饭店要办啥证",
+    "户口迁进来", "老人去世了要办什么手续", "房子过户要交多少税",
+])
+def test_correct_text_is_left_alone(repairer: TypoRepairer, correct: str) -> None:
+    assert repairer.repair(correct) == correct
+
+
+def test_vocabulary_has_categories(vocabulary: Vocabulary) -> None:
+    assert "item" in vocabulary.terms["居民身份证首次申领"]
+    assert "document" in vocabulary.terms["居民户口簿"]
+    assert "event" in vocabulary.terms["开餐馆一件事"]
+    assert any("department" in categories for categories in vocabulary.terms.values())
+
+
+def test_segmentation_keeps_guide_terms_whole(segmenter: Segmenter) -> None:
+    assert "营业执照" in segmenter.words("我要办营业执照,多久?")
+    assert "不动产权证书" in segmenter.words("不动产权证书丢了")
+    assert all(word.strip(" ,?") for word in segmenter.words("身份证 , 补办 ?"))
+    search = segmenter.search_words("居民身份证首次申领")
+    assert "身份证" in search and "申领" in search
+
+
+def test_user_dictionary_is_in_jieba_format(segmenter: Segmenter, vocabulary: Vocabulary) -> None:
+    lines = segmenter.user_dictionary(vocabulary.words()).splitlines()
+    assert len(lines) == len(vocabulary.terms)
+    word, frequency = lines[0].split(" ")
+    assert word in vocabulary.terms and int(frequency) > 0
