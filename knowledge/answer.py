@@ -152,10 +152,8 @@ def numbered(lines: list[str]) -> list[str]:
     return [f"{index}. {line}" for index, line in enumerate(lines, 1)]
 
 
-def _section(key: SectionKey, lines: list[str], rows: list[ChecklistLine] | None = None) -> Section:
-    rows = rows or []
-    return Section(key=key, title=SECTION_TITLES[key], lines=lines or [row.text() for row in rows],
-                   checklist=rows)
+def _section(key: SectionKey, lines: list[str]) -> Section:
+    return Section(key=key, title=SECTION_TITLES[key], lines=lines)
 
 
 def _location_lines(window: str, hall: str | None, address: str | None, note: str | None,
