@@ -343,13 +343,18 @@ def _size(text: str) -> int:
 def _fit(block: str, max_bytes: int) -> list[str]:
     if _size(block) <= max_bytes:
         return [block]
-    if "\n" in block:
-        parts: list[str] = []
-        for line in block.split("\n"):
-            parts.extend(_fit(line, max_bytes))
-        return parts
+    if "\n" not in block:
+        return _split_characters(block, max_bytes)
+    heading, first, *rest = block.split("\n")
+    parts = _split_characters(f"{heading}\n{first}", max_bytes)  # a heading stays with its first line
+    for line in rest:
+        parts.extend(_fit(line, max_bytes))
+    return parts
+
+
+def _split_characters(text: str, max_bytes: int) -> list[str]:
     chunks, current = [], ""
-    for char in block:
+    for char in text:
         if _size(current + char) > max_bytes:
             chunks.append(current)
             current = ""

@@ -92,3 +92,11 @@ def test_split_never_loses_or_cuts_text(limit: int) -> None:
     assert all(len(m.encode("utf-8")) <= limit for m in messages)
     joined = "".join(m.replace("\n", "") for m in messages)
     assert joined == "".join(b.replace("\n", "") for b in blocks)
+
+
+@pytest.mark.parametrize("limit", [300, 2000])
+def test_no_message_ends_with_a_bare_section_heading(sample_kb: LoadResult, settings: Settings, limit: int) -> None:
+    items = _items(sample_kb)
+    for entry in sample_kb.entries.values():
+        for message in render_text(build_answer(entry, settings.centre, items=items), limit):
+            assert not message.split("\n")[-1].startswith("■ "), (entry.slug, message[-80:])
