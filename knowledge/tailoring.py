@@ -30,7 +30,7 @@ def tailor(item: ServiceItem, choices: Mapping[str, str]) -> Tailored:
     situations = {situation.key: situation for situation in item.situations}
     unknown = set(choices) - set(situations)
     if unknown:
-        raise ValueError(f"事项 {item.slug} 没有情形：{sorted(unknown)}")
+        raise ValueError(f"事项 {item.slug} 没有情形：{sorted(unknown)}；可选情形：{sorted(situations) or '无'}")
     materials = list(item.materials)
     conditions = list(item.conditions)
     result = Tailored(materials=materials, conditions=conditions)
@@ -40,7 +40,7 @@ def tailor(item: ServiceItem, choices: Mapping[str, str]) -> Tailored:
             continue
         options = {option.key: option for option in situation.options}
         if option_key not in options:
-            raise ValueError(f"情形 {situation.key} 没有选项 {option_key}")
+            raise ValueError(f"情形 {situation.key} 没有选项 {option_key}；可选：{sorted(options)}")
         option = options[option_key]
         removed = set(option.remove_materials)
         result.materials = [m for m in result.materials if m.key not in removed] + list(option.add_materials)
