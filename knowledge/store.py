@@ -208,7 +208,6 @@ class KnowledgeStore:
         return _info(version) if version else None
 
     def active_version(self) -> VersionInfo | None:
-        self.create_schema()
         with self.sessions() as session:
             return self._active_version(session)
 
