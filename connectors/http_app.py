@@ -16,6 +16,7 @@ from daoban.settings import Settings, get_settings
 from knowledge.answer import SECTION_TITLES, Answer
 from knowledge.service import answer_for
 from knowledge.store import KnowledgeStore
+from knowledge.tailoring import parse_choices
 
 SectionQuery = Annotated[str | None, Query(pattern="^[a-z_]{1,20}$", description="只看某一部分，如 fee")]
 
@@ -27,9 +28,8 @@ def create_app(settings: Settings | None = None, store: KnowledgeStore | None = 
     app = FastAPI(title="导办 daoban", description="政务服务导办助手 API", version="0.1.0")
 
     def answer_or_404(slug: str, section: str | None, situation: list[str] | None) -> Answer:
-        choices = dict(pair.split("=", 1) for pair in situation or [] if "=" in pair)
         try:
-            answer = answer_for(store, settings.centre, slug, focus=section, choices=choices)
+            answer = answer_for(store, settings.centre, slug, focus=section, choices=parse_choices(situation))
         except ValueError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from exc
         if answer is None:

@@ -119,11 +119,11 @@ def kb_show(
     """Print the one-shot answer for one guide, as the text channels would send it."""
     from knowledge.answer import render_text
     from knowledge.service import answer_for
+    from knowledge.tailoring import parse_choices
 
     settings = get_settings()
-    choices = dict(item.split("=", 1) for item in situation or [] if "=" in item)
     try:
-        answer = answer_for(_store(), settings.centre, slug, focus=section, choices=choices)
+        answer = answer_for(_store(), settings.centre, slug, focus=section, choices=parse_choices(situation))
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc

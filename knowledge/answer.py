@@ -17,14 +17,17 @@ from knowledge.schema import (
     CentreProfile,
     Entry,
     FaqEntry,
+    FaqPair,
     Fee,
     Hours,
     LifeEvent,
+    Location,
     Material,
     Online,
     Phone,
     Phones,
     ServiceItem,
+    Step,
     TimeLimit,
 )
 from knowledge.tailoring import merge_materials, tailor
@@ -156,13 +159,25 @@ def _section(key: SectionKey, lines: list[str]) -> Section:
     return Section(key=key, title=SECTION_TITLES[key], lines=lines)
 
 
-def _location_lines(window: str, hall: str | None, address: str | None, note: str | None,
-                    centre: CentreProfile) -> list[str]:
-    lines = [f"{centre.name} {hall or ''} {window}".replace("  ", " ").strip(),
-             f"地址：{address or centre.address}"]
-    if note:
-        lines.append(note)
+def _location_lines(location: Location, centre: CentreProfile) -> list[str]:
+    lines = [f"{centre.name} {location.hall or ''} {location.window}".replace("  ", " ").strip(),
+             f"地址：{location.address or centre.address}"]
+    if location.note:
+        lines.append(location.note)
     return lines
+
+
+def step_lines(steps: list[Step]) -> list[str]:
+    return numbered([f"{step.name}：{step.description}" if step.description else step.name for step in steps])
+
+
+def faq_lines(pairs: list[FaqPair]) -> list[str]:
+    return [f"问：{pair.q}\n答：{pair.a}" for pair in pairs]
+
+
+def _materials_section(rows: list[ChecklistLine], notes: list[str]) -> Section:
+    lines = numbered([row.text() for row in rows]) + [f"提示：{note}" for note in notes]
+    return Section(key="materials", title=SECTION_TITLES["materials"], lines=lines, checklist=rows)
 
 
 def _services_lines(item: ServiceItem, centre: CentreProfile) -> list[str]:
@@ -206,25 +221,20 @@ def online_lines(online: Online) -> list[str]:
 def item_sections(item: ServiceItem, centre: CentreProfile, choices: Mapping[str, str]) -> tuple[
         list[Section], list[ChosenOption]]:
     tailored = tailor(item, choices)
-    material_lines = numbered([row.text() for row in checklist(tailored.materials)])
-    material_lines += [f"提示：{note}" for note in tailored.notes]
     sections = [
         _section("conditions", numbered(tailored.conditions)),
-        Section(key="materials", title=SECTION_TITLES["materials"], lines=material_lines,
-                checklist=checklist(tailored.materials)),
-        _section("process", numbered(
-            [f"{step.name}：{step.description}" if step.description else step.name for step in item.process])),
+        _materials_section(checklist(tailored.materials), tailored.notes),
+        _section("process", step_lines(item.process)),
         _section("time_limit", time_limit_lines(item.time_limit.legal, item.time_limit.promised)),
         _section("fee", fee_lines(item.fee)),
-        _section("location", _location_lines(item.location.window, item.location.hall,
-                                             item.location.address, item.location.note, centre)),
+        _section("location", _location_lines(item.location, centre)),
         _section("hours", hours_lines(item.hours or centre.hours)),
         _section("online", online_lines(item.online)),
         _section("visits", [visits_line(item.visits)]),
         _section("phones", contact_lines(item.phones, centre)),
         _section("services", _services_lines(item, centre)),
         _section("basis", item.legal_basis),
-        _section("faq", [f"问：{pair.q}\n答：{pair.a}" for pair in item.faq]),
+        _section("faq", faq_lines(item.faq)),
     ]
     chosen = [ChosenOption(question=q, label=label) for q, label in tailored.chosen]
     return [s for s in sections if s.lines], chosen
@@ -241,19 +251,16 @@ def event_sections(event: LifeEvent, centre: CentreProfile, items: Mapping[str, 
         rows.append(row)
     sections = [
         _section("overview", [event.description, *numbered([names[slug] for slug in event.items])]),
-        Section(key="materials", title=SECTION_TITLES["materials"], lines=numbered([r.text() for r in rows]),
-                checklist=rows),
-        _section("process", numbered([f"{step.name}：{step.description}" if step.description else step.name
-                                      for step in event.steps])),
+        _materials_section(rows, []),
+        _section("process", step_lines(event.steps)),
         _section("time_limit", time_limit_lines(None, event.time_limit)),
         _section("fee", fee_lines(event.fee)),
-        _section("location", _location_lines(event.window.window, event.window.hall, event.window.address,
-                                             event.window.note, centre)),
+        _section("location", _location_lines(event.window, centre)),
         _section("hours", hours_lines(centre.hours)),
         _section("online", online_lines(event.online)),
         _section("visits", [visits_line(event.visits)]),
         _section("phones", contact_lines(event.phones, centre)),
-        _section("faq", [f"问：{pair.q}\n答：{pair.a}" for pair in event.faq]),
+        _section("faq", faq_lines(event.faq)),
     ]
     return [s for s in sections if s.lines]
 

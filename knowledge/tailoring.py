@@ -22,6 +22,11 @@ class Tailored:
     chosen: list[tuple[str, str]] = field(default_factory=list)  # (question, option label)
 
 
+def parse_choices(pairs: list[str] | None) -> dict[str, str]:
+    """``["age=under-16"]`` (CLI option or query parameter) → ``{"age": "under-16"}``; pairs without "=" are skipped."""
+    return dict(pair.split("=", 1) for pair in pairs or [] if "=" in pair)
+
+
 def tailor(item: ServiceItem, choices: Mapping[str, str]) -> Tailored:
     """Apply ``{situation key: option key}``; unanswered situations keep the base list.
 

@@ -6,7 +6,13 @@ from collections import defaultdict
 from datetime import date
 
 from knowledge.importers.common import ImportResult, make_slug
-from knowledge.importers.item_fields import ITEM_LABELS, MATERIAL_LABELS, build_item, material_from_row
+from knowledge.importers.item_fields import (
+    ITEM_LABELS,
+    MATERIAL_LABELS,
+    append_notes,
+    build_item,
+    material_from_row,
+)
 from knowledge.importers.tables import Table, header_map
 
 
@@ -59,8 +65,6 @@ def _materials_by_code(tables: list[Table], file: str, result: ImportResult) -> 
                 result.error(file, f"{table.name}: 第{number}行", "材料名称为空")
                 continue
             material = material_from_row(values)
-            extras = "；".join(f"{h}：{row[h]}" for h in unknown if row.get(h))
-            if extras:
-                material["notes"] = "；".join(filter(None, [material.get("notes"), extras]))
+            append_notes(material, "；".join(f"{h}：{row[h]}" for h in unknown if row.get(h)))
             by_code[values["code"]].append(material)
     return by_code

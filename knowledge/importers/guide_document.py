@@ -16,6 +16,7 @@ from pathlib import Path
 from knowledge.importers.common import ImportResult, SourceError, check_office_zip, make_slug, read_text_source
 from knowledge.importers.item_fields import (
     MATERIAL_LABELS,
+    append_notes,
     build_item,
     field_for,
     material_from_row,
@@ -166,10 +167,8 @@ def _read_table(rows: list[list[str]], current: tuple[str, str] | None, values: 
             if not cells.get("name"):
                 continue
             material = material_from_row(cells)
-            notes = "；".join(f"{h}：{row[columns[h]]}" for h in unknown
-                             if columns[h] < len(row) and row[columns[h]])
-            if notes:
-                material["notes"] = "；".join(filter(None, [material.get("notes"), notes]))
+            append_notes(material, "；".join(f"{h}：{row[columns[h]]}" for h in unknown
+                                             if columns[h] < len(row) and row[columns[h]]))
             materials.append(material)
         return
     for row in rows:  # label / value pairs: | 事项编码 | xxx | 实施主体 | yyy |

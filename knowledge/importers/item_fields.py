@@ -212,6 +212,12 @@ def parse_material_line(line: str) -> dict:
     return material
 
 
+def append_notes(material: dict, extra: str) -> None:
+    """Keep source columns we do not model in the material's notes rather than dropping them."""
+    if extra:
+        material["notes"] = "；".join(filter(None, [material.get("notes"), extra]))
+
+
 def material_from_row(row: dict[str, str]) -> dict:
     """A row of a materials table (document or sheet) → material dict."""
     form = row.get("form", "")
