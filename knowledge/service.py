@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.answer import Answer, build_answer
 from knowledge.catalogue import load_catalogue
 from knowledge.loader import LoadResult, load_directory
-from knowledge.schema import CentreProfile, LifeEvent, ServiceItem
+from knowledge.schema import CentreProfile, Entry, LifeEvent, ServiceItem
 from knowledge.store import BuildResult, KnowledgeStore
 from knowledge.validate import validate
 
@@ -36,16 +37,16 @@ def build_store(store: KnowledgeStore, directory: Path, catalogue: Path | None, 
     return BuildOutcome(build=store.build(result.entries, source=str(directory), force=force), load=result)
 
 
-def answer_for(store: KnowledgeStore, centre: CentreProfile, slug: str, *, focus: str | None = None,
-               choices: dict[str, str] | None = None) -> Answer | None:
-    """The one-shot answer for ``slug`` from the active knowledge version."""
-    entry = store.get(slug)
+def answer_for(lookup: Callable[[str], Entry | None], centre: CentreProfile, slug: str, *,
+               focus: str | None = None, choices: dict[str, str] | None = None) -> Answer | None:
+    """The one-shot answer for ``slug``; ``lookup`` is ``store.get`` (the active version) or a dict's ``get``."""
+    entry = lookup(slug)
     if entry is None:
         return None
     items: dict[str, ServiceItem] = {}
     if isinstance(entry, LifeEvent):
         for item_slug in entry.items:
-            item = store.get(item_slug)
+            item = lookup(item_slug)
             if isinstance(item, ServiceItem):
                 items[item_slug] = item
     return build_answer(entry, centre, focus=focus, choices=choices, items=items)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from knowledge.schema import Entry, FaqEntry, LifeEvent, ServiceItem
+from nlu.normalize import normalize
 
 _HAN_TERM = re.compile(r"^[\u4e00-\u9fff]{2,12}$")
 _SPLIT = re.compile(r"[（()）、，,；;：:/\s]+")
@@ -17,11 +18,14 @@ class Vocabulary:
     """Terms by category (item, event, document, department…); a term may carry several."""
 
     terms: dict[str, set[str]] = field(default_factory=dict)
+    owners: dict[str, set[str]] = field(default_factory=dict)  # item/event/faq term → slugs it names
 
-    def add(self, term: str, category: str) -> None:
-        term = term.strip()
+    def add(self, term: str, category: str, owner: str | None = None) -> None:
+        term = normalize(term).text  # the canonical form understanding sees (simplified, folded)
         if _HAN_TERM.match(term):
             self.terms.setdefault(term, set()).add(category)
+            if owner:
+                self.owners.setdefault(term, set()).add(owner)
 
     def words(self) -> list[str]:
         return sorted(self.terms)
@@ -39,7 +43,7 @@ def build_vocabulary(entries: Mapping[str, Entry]) -> Vocabulary:
         category = {"item": "item", "event": "event", "faq": "faq"}[entry.kind]
         for text in (entry.name, *entry.aliases):
             for piece in _pieces(text):
-                vocabulary.add(piece, category)
+                vocabulary.add(piece, category, entry.slug)
         if isinstance(entry, ServiceItem | LifeEvent):
             for piece in _pieces(entry.department):
                 vocabulary.add(piece, "department")

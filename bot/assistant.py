@@ -1,0 +1,95 @@
+"""The engine every channel talks to: one message in, the decision and the bot's messages out.
+
+Channels turn their protocol into ``respond(text)`` and render the :class:`BotMessage` list
+their own way; ``daoban eval`` checks the same :class:`Decision` the channels act on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import replies
+from bot.decision import Decision, decide
+from daoban.settings import Settings
+from knowledge.answer import Answer, render_text
+from knowledge.loader import load_directory
+from knowledge.schema import Entry
+from knowledge.service import answer_for
+from nlu.pipeline import Understander, Understanding, build_understander
+
+HANDOFF_CUE_LOOKUPS = {"agent": "handoff_agent", "hotline": "handoff_hotline"}
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass
+class BotMessage:
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+
+
+@dataclass
+class Turn:
+    understanding: Understanding
+    decision: Decision
+    messages: list[BotMessage]
+    answer: Answer | None = None
+
+
+class Assistant:
+    def __init__(self, entries: Mapping[str, Entry], settings: Settings, understander: Understander) -> None:
+        self.entries, self.settings, self.understander = entries, settings, understander
+        lookups = understander.training.lookups
+        self.handoff_cues = {target: lookups.get(name, []) for target, name in HANDOFF_CUE_LOOKUPS.items()}
+
+    def respond(self, text: str) -> Turn:
+        understanding = self.understander.understand(text)
+        decision = decide(understanding, self.settings.decision, self.handoff_cues)
+        answer = None
+        centre = self.settings.centre
+        if decision.outcome == "answer" and decision.item:
+            answer = answer_for(self.entries.get, centre, decision.item, focus=decision.section)
+            messages = [BotMessage(t) for t in render_text(answer, self.settings.answer.max_message_bytes)] \
+                if answer else [BotMessage(replies.out_of_scope(centre))]
+        elif decision.outcome == "clarify":
+            messages = [self._clarify(decision)]
+        elif decision.outcome == "handoff":
+            messages = [BotMessage(replies.handoff(decision.target or "hotline", centre))]
+        elif decision.outcome == "smalltalk":
+            messages = [BotMessage(replies.smalltalk(decision.intent or "greet", centre))]
+        else:
+            messages = [BotMessage(replies.out_of_scope(centre))]
+        return Turn(understanding, decision, messages, answer)
+
+    def _clarify(self, decision: Decision) -> BotMessage:
+        names = [(slug, self.entries[slug].name) for slug in decision.candidates if slug in self.entries]
+        if not names:
+            return BotMessage(replies.NO_CONTEXT)
+        buttons = [Button(name, "/choose_option" + json.dumps({"item": slug})) for slug, name in names]
+        if len(names) == 1:
+            text = replies.CLARIFY_ONE.format(name=names[0][1])
+            return BotMessage(text, [*buttons, Button(replies.NOT_THESE, "/deny")])
+        return BotMessage(replies.CLARIFY, buttons)
+
+
+def load_entries(directories: list[Path]) -> dict[str, Entry]:
+    """Entries of several knowledge directories (e.g. the sample guides plus an imported FAQ)."""
+    entries: dict[str, Entry] = {}
+    for directory in directories:
+        result = load_directory(directory)
+        if result.errors:
+            raise ValueError(f"{directory}: {len(result.errors)} errors; run daoban kb validate")
+        entries.update(result.entries)
+    return entries
+
+
+def build_assistant(settings: Settings, directories: list[Path] | None = None) -> Assistant:
+    entries = load_entries(directories or [settings.knowledge.data_dir])
+    return Assistant(entries, settings, build_understander(entries, settings.nlu, settings.store.database_url))

@@ -1,0 +1,34 @@
+"""What the bot says when it does not answer from a guide. Numbers come from the centre profile."""
+
+from __future__ import annotations
+
+from knowledge.schema import CentreProfile
+
+SMALLTALK = {
+    "greet": "您好！我是{centre}的导办助手，可以告诉您办事要带什么材料、去哪个窗口、多久能办好。请问您要办什么事？",
+    "thank": "不客气！还有其他要办的事可以随时问我。",
+    "goodbye": "好的，再见！祝您办事顺利。",
+    "bot_identity": ("我是{centre}的导办助手（智能机器人），根据中心的办事指南回答办事问题；"
+                     "需要时可以帮您转人工或转12345热线。"),
+}
+CLARIFY = "请问您要办理的是下面哪一项？"
+CLARIFY_ONE = "请问您要办理的是“{name}”吗？"
+NOT_THESE = "都不是"
+NO_CONTEXT = "请问您要办理什么事项？例如“身份证补办”“公积金提取”。"
+
+
+def smalltalk(intent: str, centre: CentreProfile) -> str:
+    return SMALLTALK.get(intent, SMALLTALK["greet"]).format(centre=centre.name)
+
+
+def out_of_scope(centre: CentreProfile) -> str:
+    return (f"抱歉，本中心的办事指南中没有找到与您的问题对应的事项，我不想给您不准确的答复。"
+            f"您可以拨打{centre.hotline.label}{centre.hotline.number}咨询，或回复“转人工”由工作人员为您解答。")
+
+
+def handoff(target: str, centre: CentreProfile) -> str:
+    if target == "agent":
+        return (f"好的，正在为您转接人工服务，请稍候。"
+                f"您也可以拨打{centre.consultation.label}{centre.consultation.number}。")
+    return (f"您反映的情况将转交{centre.hotline.label}（{centre.hotline.number}）办理，"
+            f"工作人员会按规定时限联系您并反馈结果。")

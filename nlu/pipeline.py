@@ -1,0 +1,147 @@
+"""The understanding pipeline: small components run in the order ``config.yml`` names them.
+
+A message enters as raw text and leaves as an :class:`Understanding`: the normalised text,
+entities, intent ranking, the guide section asked about and the ranked guide candidates.
+Like spaCy's pipeline, each component does one thing and the list is configuration, so
+the ablation study (docs/understanding.md) only edits that list.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from daoban.settings import NluSettings
+from knowledge.schema import Entry
+from nlu.entities import PERSONAL_LABELS, Entity, EntityRecognizer
+from nlu.intents import ASK, IntentClassifier, training_examples
+from nlu.normalize import normalize
+from nlu.privacy import mask_personal
+from nlu.retrieval.dense import DenseIndex
+from nlu.retrieval.embedding_cache import EmbeddingCache
+from nlu.retrieval.encoders import Encoder, load_encoder
+from nlu.retrieval.hybrid import Candidate, HybridRetriever
+from nlu.retrieval.lexical import LexicalIndex
+from nlu.sections import SECTIONS, SectionDetector
+from nlu.segment import Segmenter
+from nlu.synonyms import SynonymExpander
+from nlu.training_data import TrainingData, load_training_data
+from nlu.typo import Repair, TypoRepairer
+from nlu.vocabulary import build_vocabulary
+
+log = logging.getLogger(__name__)
+COMPONENTS = ("repair_typos", "synonyms", "entities", "intents", "sections", "retrieve")
+
+
+@dataclass
+class Understanding:
+    original: str
+    text: str  # normalised and repaired: what the models see
+    repairs: list[Repair] = field(default_factory=list)
+    search_text: str = ""  # ``text`` with synonyms expanded: what retrieval sees
+    entities: list[Entity] = field(default_factory=list)
+    intents: list[tuple[str, float]] = field(default_factory=lambda: [(ASK, 1.0)])
+    section: str | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def intent(self) -> str:
+        return self.intents[0][0]
+
+    @property
+    def intent_confidence(self) -> float:
+        return self.intents[0][1]
+
+    @property
+    def masked(self) -> str:
+        """The original with ID and phone numbers masked: the only form fit for logs."""
+        return mask_personal(self.original)
+
+    def named_slugs(self) -> set[str]:
+        return {slug for entity in self.entities for slug in entity.ids}
+
+    def personal_entities(self) -> list[Entity]:
+        return [entity for entity in self.entities if entity.label in PERSONAL_LABELS]
+
+
+class Understander:
+    """Built once per knowledge version; ``understand`` is then pure and thread-safe."""
+
+    def __init__(self, entries: Mapping[str, Entry], settings: NluSettings, *,
+                 training: TrainingData | None = None, encoder: Encoder | None = None,
+                 cache: EmbeddingCache | None = None) -> None:
+        unknown = [name for name in settings.pipeline if name not in COMPONENTS]
+        if unknown:
+            raise ValueError(f"unknown nlu pipeline components: {unknown}; known: {list(COMPONENTS)}")
+        started = time.perf_counter()
+        self.settings = settings
+        self.entries = entries
+        self.training = training or load_training_data(settings.training_data)
+        vocabulary = build_vocabulary(entries)
+        self.segmenter = Segmenter(vocabulary.words())
+        self.repairer = TypoRepairer(vocabulary.words(), self.segmenter.search_words)
+        self.synonyms = SynonymExpander(self.training.synonyms)
+        self.recognizer = EntityRecognizer(vocabulary, self.segmenter, self.training.regexes,
+                                           self.training.lookups.get("district", []))
+        self.classifier = IntentClassifier(training_examples(self.training.intents, entries))
+        self.sections = SectionDetector(self.training.lookups)
+        dense = None
+        if "retrieve" in settings.pipeline and encoder is not None and cache is not None:
+            dense = DenseIndex(entries, encoder, cache)
+            log.info("dense index: %d passages, %d newly embedded with %s",
+                     dense.index.ntotal, dense.embedded, encoder.name)
+        self.retriever = HybridRetriever(LexicalIndex(entries, self.segmenter.search_words), dense,
+                                         settings.retrieval)
+        self.steps: list[Callable[[Understanding], None]] = [getattr(self, f"_{n}") for n in settings.pipeline]
+        log.info("understanding ready: %d guides, pipeline %s, %.1f s", len(entries), settings.pipeline,
+                 time.perf_counter() - started)
+
+    @property
+    def has_dense(self) -> bool:
+        return self.retriever.dense is not None
+
+    def understand(self, original: str) -> Understanding:
+        text = normalize(original).text
+        result = Understanding(original=original, text=text, search_text=text)
+        for step in self.steps:
+            step(result)
+        return result
+
+    def _repair_typos(self, u: Understanding) -> None:
+        u.repairs = self.repairer.find(u.text)
+        if u.repairs:
+            u.text = self.repairer.repair(u.text)
+            u.search_text = u.text
+
+    def _synonyms(self, u: Understanding) -> None:
+        u.search_text = self.synonyms.expand(u.text)
+
+    def _entities(self, u: Understanding) -> None:
+        u.entities = self.recognizer.entities(u.text)
+
+    def _intents(self, u: Understanding) -> None:
+        u.intents = self.classifier.rank(u.text) if u.text else [(ASK, 0.0)]
+
+    def _sections(self, u: Understanding) -> None:
+        u.section = self.sections.section(u.text)
+        if u.section is None and u.intent.startswith("ask_") and u.intent[4:] in SECTIONS:
+            u.section = u.intent[4:]
+
+    def _retrieve(self, u: Understanding) -> None:
+        u.candidates = self.retriever.rank(u.search_text, u.named_slugs())
+
+
+def build_understander(entries: Mapping[str, Entry], settings: NluSettings, database_url: str) -> Understander:
+    """Load the configured encoder (or fall back to lexical only) and build the pipeline."""
+    encoder = None
+    if "retrieve" in settings.pipeline:
+        e = settings.encoder
+        encoder = load_encoder(e.backend, e.model_path, e.threads, e.query_prefix, e.passage_prefix)
+    cache = EmbeddingCache(settings.embedding_cache_url or database_url) if encoder else None
+    try:
+        return Understander(entries, settings, encoder=encoder, cache=cache)
+    finally:
+        if cache is not None:
+            cache.close()

@@ -1,0 +1,1 @@
+"""Ranking guides for a question: lexical BM25 fused with dense embeddings."""
