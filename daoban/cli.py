@@ -90,6 +90,7 @@ def kb_build(
         bool, typer.Option("--catalogue-check/--no-catalogue-check", help="是否检查目录覆盖")
     ] = True,
     force: Annotated[bool, typer.Option(help="内容未变也写入新版本")] = False,
+    embed: Annotated[bool, typer.Option("--embed/--no-embed", help="同时为检索预先计算向量（只算变化的部分）")] = True,
 ) -> None:
     """Validate the guides and load them into the store as a new version, atomically."""
     from knowledge.service import KnowledgeInvalid, build_store
@@ -107,6 +108,11 @@ def kb_build(
     state = "built" if outcome.build.created else "unchanged"
     typer.echo(f"knowledge version {version.id} {state}: {version.entry_count} entries, "
                f"hash {version.content_hash[:12]}")
+    if embed:
+        from nlu.pipeline import warm_embeddings
+
+        embedded = warm_embeddings(store.all_entries(), settings.nlu, settings.store.database_url)
+        typer.echo(f"embeddings: {embedded} guide texts newly embedded")
 
 
 @kb_app.command("show")
@@ -158,6 +164,30 @@ def evaluate_cases(
         typer.echo(line)
     if report:
         write_report(result, report)
+
+
+@app.command("ask")
+def ask(
+    text: Annotated[str, typer.Argument(help="一句用户消息，例如 身份证丢了怎么补办")],
+    explain: Annotated[bool, typer.Option("--explain", help="同时输出理解结果（意图、实体、候选）")] = False,
+) -> None:
+    """Send one message to the assistant (fresh conversation) and print its decision and reply."""
+    import json
+
+    from bot.assistant import build_assistant
+
+    turn = build_assistant(get_settings()).respond(text)
+    typer.echo(json.dumps(turn.decision.as_dict(), ensure_ascii=False))
+    if explain:
+        u = turn.understanding
+        typer.echo(f"text: {u.text}  intents: {[(i, round(p, 2)) for i, p in u.intents[:3]]}  section: {u.section}")
+        typer.echo(f"entities: {[(e.label, e.text) for e in u.entities]}")
+        typer.echo("candidates: " + ", ".join(f"{c.slug} {c.score:.2f} (lex {c.lexical:.2f}, dense {c.dense:.3f})"
+                                              for c in u.candidates[:5]))
+    for message in turn.messages:
+        typer.echo(message.text)
+        for button in message.buttons:
+            typer.echo(f"  [{button.title}] {button.payload}")
 
 
 @app.command("serve")

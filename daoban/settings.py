@@ -55,6 +55,8 @@ class RetrievalSettings(Section):
     dense_floor: float = Field(default=0.8, ge=-1, le=1)  # cosine at which the dense part is 0 …
     dense_full: float = Field(default=0.95, ge=-1, le=1)  # … and at which it is 1
     entity_bonus: float = Field(default=0.1, ge=0, le=1)  # the question names this guide outright
+    dense_skip_at: float = Field(default=0.9, ge=0)  # lexical part at which dense is not needed …
+    dense_skip_margin: float = Field(default=0.3, ge=0)  # … when this far ahead of the runner-up
     candidates: int = Field(default=10, ge=1, le=100)
 
 

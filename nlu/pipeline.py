@@ -133,12 +133,28 @@ class Understander:
         u.candidates = self.retriever.rank(u.search_text, u.named_slugs())
 
 
+def configured_encoder(settings: NluSettings) -> Encoder | None:
+    if "retrieve" not in settings.pipeline:
+        return None
+    e = settings.encoder
+    return load_encoder(e.backend, e.model_path, e.threads, e.query_prefix, e.passage_prefix)
+
+
+def warm_embeddings(entries: Mapping[str, Entry], settings: NluSettings, database_url: str) -> int:
+    """Embed whatever guide text the cache lacks (run by ``kb build`` so serving starts warm)."""
+    encoder = configured_encoder(settings)
+    if encoder is None:
+        return 0
+    cache = EmbeddingCache(settings.embedding_cache_url or database_url)
+    try:
+        return DenseIndex(entries, encoder, cache).embedded
+    finally:
+        cache.close()
+
+
 def build_understander(entries: Mapping[str, Entry], settings: NluSettings, database_url: str) -> Understander:
     """Load the configured encoder (or fall back to lexical only) and build the pipeline."""
-    encoder = None
-    if "retrieve" in settings.pipeline:
-        e = settings.encoder
-        encoder = load_encoder(e.backend, e.model_path, e.threads, e.query_prefix, e.passage_prefix)
+    encoder = configured_encoder(settings)
     cache = EmbeddingCache(settings.embedding_cache_url or database_url) if encoder else None
     try:
         return Understander(entries, settings, encoder=encoder, cache=cache)

