@@ -18,8 +18,6 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -28,7 +26,7 @@ from bot.decision import decide  # noqa: E402
 from bot.evaluation import Case, Report, TurnResult, holds, load_cases  # noqa: E402
 from daoban.settings import DecisionSettings, RetrievalSettings, load_settings  # noqa: E402
 from nlu.pipeline import Understanding  # noqa: E402
-from nlu.retrieval.hybrid import lexical_part, lexically_decisive  # noqa: E402
+from nlu.retrieval.hybrid import Channels, lexical_part, lexically_decisive  # noqa: E402
 
 FLOORS = {"item_accuracy": 0.95, "out_of_scope_precision": 0.97, "clarify_accuracy": 0.90, "handoff_recall": 1.0}
 GRID = {
@@ -37,6 +35,9 @@ GRID = {
     "dense_floor": [0.78, 0.8, 0.82, 0.84, 0.86],
     "dense_full": [0.92, 0.94, 0.95, 0.96, 0.97],
     "entity_bonus": [0.0, 0.05, 0.1, 0.15, 0.2],
+    "classifier_weight": [0.0, 0.1, 0.2, 0.3, 0.4],
+    "classifier_floor": [-1.0, -0.75, -0.5, -0.25, 0.0],
+    "classifier_full": [0.25, 0.5, 0.75, 1.0],
     "answer_threshold": [0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7],
     "answer_margin": [0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15],
     "clarify_threshold": [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
@@ -48,8 +49,7 @@ GRID = {
 class Observed:
     case: Case
     understanding: Understanding
-    lexical: np.ndarray
-    dense: np.ndarray | None
+    channels: Channels  # every channel's raw scores, dense included even where the cascade skips it
     named: list[int]
 
 
@@ -59,10 +59,10 @@ def observe(assistant: Assistant, cases: list[Case]) -> list[Observed]:
     for case in cases:
         text, _ = case.turns[0]
         understanding = assistant.understander.understand(text)
-        lexical = retriever.lexical.scores(understanding.search_text)
-        dense = retriever.dense.scores(understanding.search_text) if retriever.dense else None
-        observed.append(Observed(case, understanding, lexical, dense,
-                                 retriever.named_positions(understanding.named_slugs())))
+        channels = retriever.channel_scores(understanding.search_text)
+        if retriever.dense is not None:
+            channels.dense = retriever.dense.scores(understanding.search_text)
+        observed.append(Observed(case, understanding, channels, retriever.named_positions(understanding.named_slugs())))
     return observed
 
 
@@ -71,9 +71,9 @@ def replay(assistant: Assistant, observed: list[Observed], retrieval: RetrievalS
     retriever = assistant.understander.retriever
     report = Report(cases=len(observed))
     for o in observed:
-        skip = o.dense is None or lexically_decisive(lexical_part(o.lexical, retrieval), retrieval)
-        u = replace(o.understanding, candidates=retriever.candidates(o.lexical, None if skip else o.dense,
-                                                                      o.named, retrieval))
+        skip = lexically_decisive(lexical_part(o.channels.lexical, retrieval), retrieval)
+        channels = replace(o.channels, dense=None) if skip else o.channels
+        u = replace(o.understanding, candidates=retriever.candidates(channels, o.named, retrieval))
         got = decide(u, decision, assistant.handoff_cues)
         text, expect = o.case.turns[0]
         ok = holds(expect, got)
@@ -97,7 +97,8 @@ def calibrate(assistant: Assistant, observed: list[Observed], retrieval: Retriev
             for value in values:
                 r = retrieval.model_copy(update={key: value}) if key in RetrievalSettings.model_fields else retrieval
                 d = decision.model_copy(update={key: value}) if key in DecisionSettings.model_fields else decision
-                if r.dense_floor >= r.dense_full:
+                if (r.dense_floor >= r.dense_full or r.classifier_floor >= r.classifier_full
+                        or r.dense_weight + r.classifier_weight > 1):
                     continue
                 score = objective(replay(assistant, observed, r, d))
                 if score > best:

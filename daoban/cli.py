@@ -18,6 +18,16 @@ kb_app = typer.Typer(help="知识库：校验、导入、构建、查看办事�
 app.add_typer(kb_app, name="kb")
 
 
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="输出运行日志")] = False) -> None:
+    """Logging for every command: warnings by default, with ID and phone numbers masked."""
+    import logging
+
+    from daoban.logs import configure_logging
+
+    configure_logging(logging.INFO if verbose else logging.WARNING)
+
+
 @kb_app.command("validate")
 def kb_validate(
     directory: Annotated[Path | None, typer.Argument(help="知识目录，默认为 config.yml 中的 data_dir")] = None,

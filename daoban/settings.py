@@ -54,6 +54,9 @@ class RetrievalSettings(Section):
     lexical_full: float = Field(default=0.5, gt=0)  # normalised BM25 at which the lexical part is 1
     dense_floor: float = Field(default=0.8, ge=-1, le=1)  # cosine at which the dense part is 0 …
     dense_full: float = Field(default=0.95, ge=-1, le=1)  # … and at which it is 1
+    classifier_weight: float = Field(default=0.3, ge=0, le=1)
+    classifier_floor: float = Field(default=-0.5, ge=-5, le=5)  # SVM margin at which its part is 0 …
+    classifier_full: float = Field(default=0.5, ge=-5, le=5)  # … and at which it is 1
     entity_bonus: float = Field(default=0.1, ge=0, le=1)  # the question names this guide outright
     dense_skip_at: float = Field(default=0.9, ge=0)  # lexical part at which dense is not needed …
     dense_skip_margin: float = Field(default=0.3, ge=0)  # … when this far ahead of the runner-up
@@ -61,7 +64,8 @@ class RetrievalSettings(Section):
 
 
 class NluSettings(Section):
-    pipeline: list[str] = ["repair_typos", "synonyms", "entities", "intents", "sections", "retrieve"]
+    pipeline: list[str] = ["repair_typos", "synonyms", "entities", "intents", "sections", "classify_guides",
+                           "retrieve"]
     training_data: list[Path] = [Path("nlu/data")]
     encoder: EncoderSettings = EncoderSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

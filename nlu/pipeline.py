@@ -19,6 +19,7 @@ from nlu.entities import PERSONAL_LABELS, Entity, EntityRecognizer
 from nlu.intents import ASK, IntentClassifier, training_examples
 from nlu.normalize import normalize
 from nlu.privacy import mask_personal
+from nlu.retrieval.classifier import GuideClassifier
 from nlu.retrieval.dense import DenseIndex
 from nlu.retrieval.embedding_cache import EmbeddingCache
 from nlu.retrieval.encoders import Encoder, load_encoder
@@ -32,7 +33,8 @@ from nlu.typo import Repair, TypoRepairer
 from nlu.vocabulary import build_vocabulary
 
 log = logging.getLogger(__name__)
-COMPONENTS = ("repair_typos", "synonyms", "entities", "intents", "sections", "retrieve")
+# "classify_guides" is not a step of its own: it adds the guide classifier to ``retrieve``.
+COMPONENTS = ("repair_typos", "synonyms", "entities", "intents", "sections", "classify_guides", "retrieve")
 
 
 @dataclass
@@ -92,9 +94,11 @@ class Understander:
             dense = DenseIndex(entries, encoder, cache)
             log.info("dense index: %d passages, %d newly embedded with %s",
                      dense.index.ntotal, dense.embedded, encoder.name)
-        self.retriever = HybridRetriever(LexicalIndex(entries, self.segmenter.search_words), dense,
+        classifier = GuideClassifier(entries) if "classify_guides" in settings.pipeline else None
+        self.retriever = HybridRetriever(LexicalIndex(entries, self.segmenter.search_words), dense, classifier,
                                          settings.retrieval)
-        self.steps: list[Callable[[Understanding], None]] = [getattr(self, f"_{n}") for n in settings.pipeline]
+        self.steps: list[Callable[[Understanding], None]] = [
+            getattr(self, f"_{name}") for name in settings.pipeline if name != "classify_guides"]
         log.info("understanding ready: %d guides, pipeline %s, %.1f s", len(entries), settings.pipeline,
                  time.perf_counter() - started)
 

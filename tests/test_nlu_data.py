@@ -98,3 +98,11 @@ def test_log_records_are_masked(caplog: pytest.LogCaptureFixture) -> None:
         logger.info("message from %s: %s", "13812345678", "身份证11010519491231002X")
     assert "13812345678" not in caplog.text and "11010519491231002X" not in caplog.text
     assert "138****5678" in caplog.text and "110105********002X" in caplog.text
+
+
+def test_configured_logging_masks_every_handler() -> None:
+    from daoban.logs import configure_logging
+
+    root = logging.getLogger()
+    configure_logging(logging.WARNING)
+    assert root.handlers and all(any(isinstance(f, MaskingFilter) for f in h.filters) for h in root.handlers)

@@ -1,5 +1,6 @@
-"""Fusing the channels: each score is mapped onto 0–1 with calibrated bounds (``config.yml``
-``nlu.retrieval``), then weighted; a guide named outright in the question gets a bonus.
+"""Fusing the channels (lexical BM25, dense embeddings, the guide classifier): each score is
+mapped onto 0–1 with calibrated bounds (``config.yml`` ``nlu.retrieval``), then weighted, the
+weights of missing channels shared among the others; a guide named outright gets a bonus.
 
 The dense channel costs most of a message's time (about 1.5 ms per token on one core), so
 it is skipped when the lexical channel alone is decisive: a strong match well ahead of the
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from daoban.settings import RetrievalSettings
+from nlu.retrieval.classifier import GuideClassifier
 from nlu.retrieval.dense import DenseIndex
 from nlu.retrieval.lexical import LexicalIndex
 
@@ -37,41 +39,60 @@ def lexically_decisive(part: np.ndarray, s: RetrievalSettings) -> bool:
     return bool(first >= s.dense_skip_at and first - second >= s.dense_skip_margin)
 
 
-def fuse(lexical: np.ndarray, dense: np.ndarray | None, named: Collection[int], s: RetrievalSettings) -> np.ndarray:
-    """One 0–1 score per guide from the raw channel scores (``dense`` None: lexical alone)."""
-    fused = lexical_part(lexical, s)
-    if dense is not None:
-        dense_part = np.clip((dense - s.dense_floor) / (s.dense_full - s.dense_floor), 0, 1)
-        fused = s.dense_weight * dense_part + (1 - s.dense_weight) * fused
+def _scaled(scores: np.ndarray, floor: float, full: float) -> np.ndarray:
+    return np.clip((scores - floor) / (full - floor), 0, 1)
+
+
+@dataclass
+class Channels:
+    """Raw per-guide scores of each channel; ``None`` for a channel that did not run."""
+
+    lexical: np.ndarray
+    dense: np.ndarray | None = None
+    classifier: np.ndarray | None = None
+
+
+def fuse(channels: Channels, named: Collection[int], s: RetrievalSettings) -> np.ndarray:
+    """One 0–1 score per guide from the raw channel scores."""
+    parts = [(1 - s.dense_weight - s.classifier_weight, lexical_part(channels.lexical, s))]
+    if channels.dense is not None:
+        parts.append((s.dense_weight, _scaled(channels.dense, s.dense_floor, s.dense_full)))
+    if channels.classifier is not None:
+        parts.append((s.classifier_weight, _scaled(channels.classifier, s.classifier_floor, s.classifier_full)))
+    total = sum(weight for weight, _ in parts) or 1.0
+    fused = sum(weight * part for weight, part in parts) / total
     for position in named:
         fused[position] += s.entity_bonus
     return np.clip(fused, 0, 1)
 
 
 class HybridRetriever:
-    def __init__(self, lexical: LexicalIndex, dense: DenseIndex | None, settings: RetrievalSettings) -> None:
-        self.lexical, self.dense, self.settings = lexical, dense, settings
+    def __init__(self, lexical: LexicalIndex, dense: DenseIndex | None, classifier: GuideClassifier | None,
+                 settings: RetrievalSettings) -> None:
+        self.lexical, self.dense, self.classifier, self.settings = lexical, dense, classifier, settings
         self.slugs = lexical.slugs
         self.position = {slug: i for i, slug in enumerate(self.slugs)}
 
-    def channel_scores(self, text: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """Raw lexical scores, and dense ones unless there is no encoder or lexical is decisive."""
-        lexical = self.lexical.scores(text)
-        if self.dense is None or not text or lexically_decisive(lexical_part(lexical, self.settings), self.settings):
-            return lexical, None
-        return lexical, self.dense.scores(text)
+    def channel_scores(self, text: str) -> Channels:
+        """Raw scores of every channel; dense is skipped when lexical alone is decisive."""
+        channels = Channels(self.lexical.scores(text))
+        if self.classifier is not None:
+            channels.classifier = self.classifier.scores(text)
+        decisive = lexically_decisive(lexical_part(channels.lexical, self.settings), self.settings)
+        if self.dense is not None and text and not decisive:
+            channels.dense = self.dense.scores(text)
+        return channels
 
     def named_positions(self, named: Collection[str]) -> list[int]:
         return [self.position[slug] for slug in named if slug in self.position]
 
     def rank(self, text: str, named: Collection[str] = ()) -> list[Candidate]:
-        lexical, dense = self.channel_scores(text)
-        return self.candidates(lexical, dense, self.named_positions(named), self.settings)
+        return self.candidates(self.channel_scores(text), self.named_positions(named), self.settings)
 
-    def candidates(self, lexical: np.ndarray, dense: np.ndarray | None, named: Collection[int],
-                   settings: RetrievalSettings) -> list[Candidate]:
+    def candidates(self, channels: Channels, named: Collection[int], settings: RetrievalSettings) -> list[Candidate]:
         """The best ``settings.candidates`` guides by fused score (also used by calibration)."""
-        fused = fuse(lexical, dense, named, settings)
+        fused = fuse(channels, named, settings)
         top = np.argsort(-fused, kind="stable")[: settings.candidates]
-        return [Candidate(self.slugs[i], float(fused[i]), float(lexical[i]),
+        dense = channels.dense
+        return [Candidate(self.slugs[i], float(fused[i]), float(channels.lexical[i]),
                           float(dense[i]) if dense is not None else float("nan")) for i in top]

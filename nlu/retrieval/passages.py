@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from knowledge.schema import Entry, FaqEntry
+from knowledge.schema import Entry, FaqEntry, LifeEvent, ServiceItem
 from nlu.normalize import normalize
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
 def entry_passages(entry: Entry) -> list[str]:
-    """Normalised, de-duplicated texts that name or ask for ``entry``, name first."""
+    """Normalised, de-duplicated texts that name or ask for ``entry``, name first: its names,
+    example questions, the questions of its own FAQ, and an imported FAQ's keywords."""
     texts = [entry.name, *entry.aliases, *entry.examples]
+    if isinstance(entry, ServiceItem | LifeEvent):
+        texts.extend(pair.q for pair in entry.faq)
     if isinstance(entry, FaqEntry) and entry.keywords:
         texts.append("、".join(entry.keywords))
     return list(dict.fromkeys(t for t in (normalize(text).text for text in texts) if t))
