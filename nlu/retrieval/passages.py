@@ -9,21 +9,34 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from knowledge.schema import Entry, FaqEntry, LifeEvent, ServiceItem
+from knowledge.schema import Entry, FaqEntry, ServiceItem
 from nlu.normalize import normalize
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+SLUG_KIND_PREFIXES = frozenset({"faq", "event"})
 
 
 def entry_passages(entry: Entry) -> list[str]:
     """Normalised, de-duplicated texts that name or ask for ``entry``, name first: its names,
-    example questions, the questions of its own FAQ, and an imported FAQ's keywords."""
-    texts = [entry.name, *entry.aliases, *entry.examples]
-    if isinstance(entry, ServiceItem | LifeEvent):
+    example questions, an item's own FAQ questions, and an imported FAQ's keywords.
+
+    An event's FAQ is left out: it asks about single bundled items (刻公章要花钱吗), and those
+    questions belong to the items."""
+    texts = [entry.name, *entry.aliases, *entry.examples, english_label(entry.slug)]
+    if isinstance(entry, ServiceItem):
         texts.extend(pair.q for pair in entry.faq)
     if isinstance(entry, FaqEntry) and entry.keywords:
         texts.append("、".join(entry.keywords))
     return list(dict.fromkeys(t for t in (normalize(text).text for text in texts) if t))
+
+
+def english_label(slug: str) -> str:
+    """The catalogue slugs are English names (no-crime-cert, id-card-reissue): as words they
+    give English questions something to match. Imported slugs (tpe-GIP_123) give nothing."""
+    parts = slug.split("-")
+    if not all(part.isalpha() and part.islower() for part in parts):
+        return ""
+    return " ".join(part for part in parts if part not in SLUG_KIND_PREFIXES)
 
 
 def all_passages(entries: Mapping[str, Entry]) -> tuple[list[str], list[str]]:
