@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.assistant import Assistant, load_entries  # noqa: E402
-from bot.decision import decide  # noqa: E402
 from bot.evaluation import evaluate, load_cases  # noqa: E402
 from daoban.settings import load_settings  # noqa: E402
 from nlu.pipeline import build_understander  # noqa: E402
@@ -60,8 +59,7 @@ def main() -> None:
 
         def respond(text: str, assistant: Assistant = assistant, timings: list[float] = timings):
             start = time.perf_counter()
-            decision = decide(assistant.understander.understand(text), assistant.settings.decision,
-                              assistant.handoff_cues)
+            decision = assistant.decide(assistant.understander.understand(text))
             timings.append((time.perf_counter() - start) * 1000)
             return decision
 

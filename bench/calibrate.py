@@ -42,6 +42,7 @@ GRID = {
     "answer_margin": [0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15],
     "clarify_threshold": [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
     "clarify_margin": [0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2],
+    "bundle_margin": [0.0, 0.05, 0.1, 0.15, 0.2, 0.3],
 }
 
 
@@ -74,7 +75,7 @@ def replay(assistant: Assistant, observed: list[Observed], retrieval: RetrievalS
         skip = lexically_decisive(lexical_part(o.channels.lexical, retrieval), retrieval)
         channels = replace(o.channels, dense=None) if skip else o.channels
         u = replace(o.understanding, candidates=retriever.candidates(channels, o.named, retrieval))
-        got = decide(u, decision, assistant.handoff_cues)
+        got = decide(u, decision, assistant.handoff_cues, assistant.bundles, assistant.bundle_cues)
         text, expect = o.case.turns[0]
         ok = holds(expect, got)
         report.cases_passed += ok

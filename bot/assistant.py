@@ -16,11 +16,12 @@ from bot.decision import Decision, decide
 from daoban.settings import Settings
 from knowledge.answer import Answer, render_text
 from knowledge.loader import load_directory
-from knowledge.schema import Entry
+from knowledge.schema import Entry, LifeEvent
 from knowledge.service import answer_for
 from nlu.pipeline import Understander, Understanding, build_understander
 
 HANDOFF_CUE_LOOKUPS = {"agent": "handoff_agent", "hotline": "handoff_hotline"}
+BUNDLE_CUE_LOOKUP = "bundle"
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,15 @@ class Assistant:
         self.entries, self.settings, self.understander = entries, settings, understander
         lookups = understander.training.lookups
         self.handoff_cues = {target: lookups.get(name, []) for target, name in HANDOFF_CUE_LOOKUPS.items()}
+        self.bundle_cues = lookups.get(BUNDLE_CUE_LOOKUP, [])
+        self.bundles = {slug: e.items for slug, e in entries.items() if isinstance(e, LifeEvent)}
+
+    def decide(self, understanding: Understanding) -> Decision:
+        return decide(understanding, self.settings.decision, self.handoff_cues, self.bundles, self.bundle_cues)
 
     def respond(self, text: str) -> Turn:
         understanding = self.understander.understand(text)
-        decision = decide(understanding, self.settings.decision, self.handoff_cues)
+        decision = self.decide(understanding)
         answer = None
         centre = self.settings.centre
         if decision.outcome == "answer" and decision.item:

@@ -7,11 +7,13 @@ answers only when the best guide is both good enough and clearly ahead of the ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from daoban.settings import DecisionSettings
 from nlu.pipeline import Understanding
+from nlu.retrieval.hybrid import Candidate
 
 Outcome = Literal["answer", "clarify", "handoff", "out_of_scope", "smalltalk"]
 Target = Literal["hotline", "agent"]
@@ -41,9 +43,24 @@ def _cue_target(u: Understanding, cues: dict[str, list[str]]) -> Target | None:
     return None
 
 
-def decide(u: Understanding, settings: DecisionSettings, handoff_cues: dict[str, list[str]]) -> Decision:
+def prefer_items_over_bundles(u: Understanding, candidates: list[Candidate], bundles: Mapping[str, list[str]],
+                              bundle_cues: list[str], margin: float) -> list[Candidate]:
+    """A question about one thing (刻章, 食品经营许可) is about that item even when a 一件事
+    bundle containing it ranks first; only bundle words (全套, 一起办, 要办哪些) keep the bundle."""
+    if not candidates or candidates[0].slug not in bundles or any(cue in u.text for cue in bundle_cues):
+        return candidates
+    top, items = candidates[0], set(bundles[candidates[0].slug])
+    for candidate in candidates[1:]:
+        if candidate.slug in items and top.score - candidate.score <= margin:
+            promoted = replace(candidate, score=top.score)
+            return [promoted, *(c for c in candidates if c.slug != candidate.slug)]
+    return candidates
+
+
+def decide(u: Understanding, settings: DecisionSettings, handoff_cues: dict[str, list[str]],
+           bundles: Mapping[str, list[str]] | None = None, bundle_cues: list[str] | None = None) -> Decision:
     intent, confidence = u.intent, u.intent_confidence
-    candidates = u.candidates
+    candidates = prefer_items_over_bundles(u, u.candidates, bundles or {}, bundle_cues or [], settings.bundle_margin)
     top = candidates[0] if candidates else None
     runner_up = candidates[1].score if len(candidates) > 1 else 0.0
 

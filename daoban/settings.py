@@ -80,6 +80,7 @@ class DecisionSettings(Section):
     clarify_threshold: float = Field(default=0.35, ge=0, le=1)
     clarify_margin: float = Field(default=0.12, ge=0, le=1)  # options offered are this close to the top
     max_options: int = Field(default=3, ge=2, le=5)
+    bundle_margin: float = Field(default=0.1, ge=0, le=1)  # an item this close to its 一件事 bundle wins …
     intent_threshold: float = Field(default=0.5, ge=0, le=1)
     handoff_intents: dict[str, Literal["agent", "hotline"]] = {
         "request_human": "agent", "complaint": "hotline", "report": "hotline",
@@ -108,6 +109,7 @@ ENVIRONMENT_OVERRIDES = {
     "DATABASE_URL": ("store", "database_url"),
     "DAOBAN_HOST": ("server", "host"),
     "DAOBAN_PORT": ("server", "port"),
+    "DAOBAN_EMBEDDING_CACHE": ("nlu", "embedding_cache_url"),
 }
 NESTED_OVERRIDES = {
     "DAOBAN_ENCODER": ("nlu", "encoder", "backend"),

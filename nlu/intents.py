@@ -27,15 +27,20 @@ class IntentClassifier:
             for line in lines:
                 texts.append(normalize(line).text)
                 labels.append(intent)
-        self.model: Pipeline = make_pipeline(
-            TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
-            LogisticRegression(C=20, max_iter=3000, class_weight="balanced", random_state=seed),
-        )
-        self.model.fit(texts, labels)
-        self.intents: list[str] = [str(name) for name in self.model.classes_]
+        self.intents: list[str] = sorted(set(labels)) or [ASK]
+        self.model: Pipeline | None = None
+        if len(self.intents) >= 2:  # with training data for one intent only, every message is that intent
+            self.model = make_pipeline(
+                TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
+                LogisticRegression(C=20, max_iter=3000, class_weight="balanced", random_state=seed),
+            )
+            self.model.fit(texts, labels)
+            self.intents = [str(name) for name in self.model.classes_]
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         """All intents with probabilities, best first."""
+        if self.model is None:
+            return [(self.intents[0], 1.0)]
         probabilities = self.model.predict_proba([text])[0]
         return sorted(zip(self.intents, map(float, probabilities), strict=True), key=lambda p: -p[1])
 

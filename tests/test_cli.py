@@ -15,8 +15,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def temporary_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def temporary_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedding_cache_url: str) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("DAOBAN_EMBEDDING_CACHE", embedding_cache_url)
     settings_module.get_settings.cache_clear()
     yield
     settings_module.get_settings.cache_clear()
@@ -28,6 +29,7 @@ def test_build_records_a_version_once() -> None:
     assert "knowledge version 1 built" in first.output
     second = runner.invoke(app, ["kb", "build"])
     assert "knowledge version 1 unchanged" in second.output
+    assert "embeddings: 0 guide texts newly embedded" in second.output  # all cached by the first build
 
 
 def test_build_refuses_an_invalid_base_and_keeps_the_store(tmp_path: Path) -> None:

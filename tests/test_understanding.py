@@ -106,5 +106,22 @@ def test_answers_cite_the_guide_and_focus_the_section(assistant: Assistant) -> N
 def test_decision_thresholds_come_from_settings(assistant: Assistant) -> None:
     understanding = assistant.understander.understand("身份证丢了怎么补办")
     strict = assistant.settings.decision.model_copy(update={"answer_threshold": 1.01, "clarify_threshold": 1.01})
-    assert decide(understanding, assistant.settings.decision, assistant.handoff_cues).outcome == "answer"
+    assert assistant.decide(understanding).outcome == "answer"
     assert decide(understanding, strict, assistant.handoff_cues).outcome == "out_of_scope"
+
+
+def test_an_item_close_to_its_bundle_wins_unless_bundle_words_are_used() -> None:
+    from bot.decision import prefer_items_over_bundles
+    from nlu.pipeline import Understanding
+    from nlu.retrieval.hybrid import Candidate
+
+    ranked = [Candidate("event-company-startup", 0.6, 0, 0), Candidate("new-taxpayer", 0.58, 0, 0),
+              Candidate("seal-engraving", 0.55, 0, 0)]
+    bundles = {"event-company-startup": ["company-registration", "seal-engraving", "new-taxpayer"]}
+    single = prefer_items_over_bundles(Understanding("刻章去哪", "刻章去哪"), ranked, bundles, ["全套"], 0.1)
+    assert [c.slug for c in single] == ["new-taxpayer", "event-company-startup", "seal-engraving"]
+    assert single[0].score == 0.6
+    whole = prefer_items_over_bundles(Understanding("开公司全套手续", "开公司全套手续"), ranked, bundles, ["全套"], 0.1)
+    assert whole == ranked
+    far = prefer_items_over_bundles(Understanding("刻章去哪", "刻章去哪"), ranked, bundles, [], 0.01)
+    assert far == ranked

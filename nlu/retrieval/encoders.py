@@ -70,7 +70,8 @@ class SentenceTransformerEncoder:
         if not Path(model_path).is_dir():
             raise FileNotFoundError(f"sentence-transformers model folder not found: {model_path}")
         self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
         self.name = f"st-{Path(model_path).name}-{self.dimension}"
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
 
