@@ -28,6 +28,7 @@ from daoban.settings import DecisionSettings, RetrievalSettings, load_settings  
 from nlu.pipeline import Understanding  # noqa: E402
 from nlu.retrieval.hybrid import Channels, lexical_part, lexically_decisive  # noqa: E402
 
+CACHE_URL = f"sqlite:///{ROOT / 'var' / 'bench-embeddings.db'}"
 FLOORS = {"item_accuracy": 0.95, "out_of_scope_precision": 0.97, "clarify_accuracy": 0.90, "handoff_recall": 1.0}
 GRID = {
     "dense_weight": [0.4, 0.5, 0.6, 0.7, 0.8],
@@ -122,6 +123,7 @@ def show(name: str, report: Report) -> None:
 
 def main() -> None:
     settings = load_settings(environ={})
+    settings.nlu.embedding_cache_url = settings.nlu.embedding_cache_url or CACHE_URL
     assistant = build_assistant(settings)
     files = sorted(p for p in (ROOT / "tests" / "eval").glob("*.jsonl") if p.name != "tpe.jsonl")
     cases = [c for c in load_cases(files) if len(c.turns) == 1]

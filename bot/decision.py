@@ -78,6 +78,10 @@ def decide(u: Understanding, settings: DecisionSettings, handoff_cues: dict[str,
     if intent in settings.smalltalk_intents and confidence >= settings.intent_threshold:
         return Decision("smalltalk", confidence=confidence, intent=intent)
 
+    if intent in settings.out_of_scope_intents and confidence >= settings.intent_threshold:
+        return Decision("out_of_scope", confidence=confidence, intent=intent,
+                        candidates=[c.slug for c in candidates[:settings.max_options]])
+
     if top is not None and top.score >= settings.clarify_threshold:
         close = [c for c in candidates if top.score - c.score <= settings.clarify_margin]
         # One close option too: "您是要办理 X 吗？" is safer than a shaky answer.

@@ -86,6 +86,7 @@ class DecisionSettings(Section):
         "request_human": "agent", "complaint": "hotline", "report": "hotline",
         "suggestion": "hotline", "praise": "hotline"}
     smalltalk_intents: list[str] = ["greet", "thank", "goodbye", "bot_identity"]
+    out_of_scope_intents: list[str] = ["out_of_scope"]  # not a government service at all (天气, 写诗)
 
 
 class ServerSettings(Section):

@@ -38,15 +38,29 @@ class Entity:
 
 
 class KnowledgeTokenizer:
-    """spaCy tokenizer that cuts with our jieba segmenter, so guide terms stay whole tokens."""
+    """spaCy tokenizer that cuts with our jieba segmenter, so guide terms stay whole tokens.
 
-    def __init__(self, vocab: spacy.vocab.Vocab, segmenter: Segmenter) -> None:
+    Text matching a ``protected`` pattern (phone, ID number, date) becomes one token of its own,
+    so those entities never share a token with a neighbouring word (22日去 → 22日 | 去).
+    """
+
+    def __init__(self, vocab: spacy.vocab.Vocab, segmenter: Segmenter, protected: re.Pattern[str] | None) -> None:
         self.vocab = vocab
         self.segmenter = segmenter
+        self.protected = protected
 
     def __call__(self, text: str) -> Doc:
-        words = [word for word in self.segmenter.tokenizer.lcut(text, HMM=True) if word]
+        words: list[str] = []
+        start = 0
+        for match in self.protected.finditer(text) if self.protected else ():
+            words.extend(self._cut(text[start:match.start()]))
+            words.append(match.group(0))
+            start = match.end()
+        words.extend(self._cut(text[start:]))
         return Doc(self.vocab, words=words, spaces=[False] * len(words))
+
+    def _cut(self, text: str) -> list[str]:
+        return [word for word in self.segmenter.tokenizer.lcut(text, HMM=True) if word] if text else []
 
 
 class RegexEntities:
@@ -69,8 +83,9 @@ class RegexEntities:
 def build_entity_pipeline(vocabulary: Vocabulary, segmenter: Segmenter, regexes: Mapping[str, list[str]],
                           districts: list[str]) -> Language:
     nlp = spacy.blank("zh")
-    nlp.tokenizer = KnowledgeTokenizer(nlp.vocab, segmenter)
     patterns = {REGEX_LABELS[name]: ps for name, ps in regexes.items() if name in REGEX_LABELS}
+    alternatives = "|".join(f"(?:{p})" for ps in patterns.values() for p in ps)
+    nlp.tokenizer = KnowledgeTokenizer(nlp.vocab, segmenter, re.compile(alternatives) if alternatives else None)
     nlp.add_pipe("daoban_regex_entities", config={"patterns": patterns})
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": False})
     rules = []

@@ -10,6 +10,7 @@ from knowledge.schema import Entry, FaqEntry, LifeEvent, ServiceItem
 from nlu.normalize import normalize
 
 _HAN_TERM = re.compile(r"^[\u4e00-\u9fff]{2,12}$")
+_LEVEL_PREFIX = re.compile(r"^[区市县镇](?=..{3})")
 _SPLIT = re.compile(r"[（()）、，,；;：:/\s]+")
 
 
@@ -47,6 +48,7 @@ def build_vocabulary(entries: Mapping[str, Entry]) -> Vocabulary:
         if isinstance(entry, ServiceItem | LifeEvent):
             for piece in _pieces(entry.department):
                 vocabulary.add(piece, "department")
+                vocabulary.add(_LEVEL_PREFIX.sub("", piece), "department")  # 区市场监督管理局 → 市场监督管理局
         if isinstance(entry, ServiceItem):
             for material in entry.materials:
                 for piece in _pieces(material.name):
