@@ -26,7 +26,7 @@ from bot.decision import decide  # noqa: E402
 from bot.evaluation import Case, Report, TurnResult, holds, load_cases  # noqa: E402
 from daoban.settings import DecisionSettings, RetrievalSettings, load_settings  # noqa: E402
 from nlu.pipeline import Understanding  # noqa: E402
-from nlu.retrieval.hybrid import Channels, lexical_part, lexically_decisive  # noqa: E402
+from nlu.retrieval.hybrid import Channels, dense_not_needed  # noqa: E402
 
 CACHE_URL = f"sqlite:///{ROOT / 'var' / 'bench-embeddings.db'}"
 FLOORS = {"item_accuracy": 0.95, "out_of_scope_precision": 0.97, "clarify_accuracy": 0.90, "handoff_recall": 1.0}
@@ -73,8 +73,7 @@ def replay(assistant: Assistant, observed: list[Observed], retrieval: RetrievalS
     retriever = assistant.understander.retriever
     report = Report(cases=len(observed))
     for o in observed:
-        skip = lexically_decisive(lexical_part(o.channels.lexical, retrieval), retrieval)
-        channels = replace(o.channels, dense=None) if skip else o.channels
+        channels = replace(o.channels, dense=None) if dense_not_needed(o.channels, retrieval) else o.channels
         u = replace(o.understanding, candidates=retriever.candidates(channels, o.named, retrieval))
         got = decide(u, decision, assistant.handoff_cues, assistant.bundles, assistant.bundle_cues)
         text, expect = o.case.turns[0]

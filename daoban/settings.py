@@ -60,6 +60,7 @@ class RetrievalSettings(Section):
     entity_bonus: float = Field(default=0.1, ge=0, le=1)  # the question names this guide outright
     dense_skip_at: float = Field(default=0.9, ge=0)  # lexical part at which dense is not needed …
     dense_skip_margin: float = Field(default=0.3, ge=0)  # … when this far ahead of the runner-up
+    dense_skip_agreement: float = Field(default=0.5, ge=0)  # or: classifier agrees with this SVM margin lead
     candidates: int = Field(default=10, ge=1, le=100)
 
 

@@ -3,8 +3,8 @@ mapped onto 0–1 with calibrated bounds (``config.yml`` ``nlu.retrieval``), the
 weights of missing channels shared among the others; a guide named outright gets a bonus.
 
 The dense channel costs most of a message's time (about 1.5 ms per token on one core), so
-it is skipped when the lexical channel alone is decisive: a strong match well ahead of the
-runner-up. ``dense_skip_at`` above 1 turns that off.
+it is skipped when the cheap channels already agree (``dense_not_needed``); ``dense_skip_at``
+above 1 and a large ``dense_skip_agreement`` turn that off.
 """
 
 from __future__ import annotations
@@ -32,11 +32,27 @@ def lexical_part(lexical: np.ndarray, s: RetrievalSettings) -> np.ndarray:
     return np.clip(lexical / s.lexical_full, 0, 1)
 
 
-def lexically_decisive(part: np.ndarray, s: RetrievalSettings) -> bool:
-    if len(part) < 2:
-        return len(part) == 1 and part[0] >= s.dense_skip_at
-    first, second = np.partition(part, -2)[-1], np.partition(part, -2)[-2]
-    return bool(first >= s.dense_skip_at and first - second >= s.dense_skip_margin)
+def _lead(scores: np.ndarray) -> tuple[int, float]:
+    """Index of the best score and its lead over the runner-up."""
+    if len(scores) < 2:
+        return 0, float("inf")
+    order = np.argsort(scores)
+    return int(order[-1]), float(scores[order[-1]] - scores[order[-2]])
+
+
+def dense_not_needed(channels: Channels, s: RetrievalSettings) -> bool:
+    """The cheap channels already agree: a strong lexical lead, or lexical and the classifier
+    picking the same guide with a clear classifier margin."""
+    if not len(channels.lexical):
+        return True
+    part = lexical_part(channels.lexical, s)
+    best, lead = _lead(part)
+    if part[best] >= s.dense_skip_at and lead >= s.dense_skip_margin:
+        return True
+    if channels.classifier is None:
+        return False
+    best_class, class_lead = _lead(channels.classifier)
+    return best_class == best and class_lead >= s.dense_skip_agreement
 
 
 def _scaled(scores: np.ndarray, floor: float, full: float) -> np.ndarray:
@@ -78,8 +94,7 @@ class HybridRetriever:
         channels = Channels(self.lexical.scores(text))
         if self.classifier is not None:
             channels.classifier = self.classifier.scores(text)
-        decisive = lexically_decisive(lexical_part(channels.lexical, self.settings), self.settings)
-        if self.dense is not None and text and not decisive:
+        if self.dense is not None and text and not dense_not_needed(channels, self.settings):
             channels.dense = self.dense.scores(text)
         return channels
 
