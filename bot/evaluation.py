@@ -130,6 +130,9 @@ class Report:
             said = [t for t in r if t.got.outcome == outcome]
             return round(sum(_allows(t.expect, outcome) for t in said) / len(said), 4) if said else None
 
+        def unanswered(selected: list[TurnResult]) -> float | None:
+            return round(sum(t.got.outcome != "answer" for t in selected) / len(selected), 4) if selected else None
+
         plain = [t for t in r if "any" not in t.expect]
         return {
             "cases": self.cases, "cases_passed": self.cases_passed,
@@ -140,6 +143,9 @@ class Report:
             "clarify_accuracy": rate([t for t in plain if t.expect.get("outcome") == "clarify"]),
             "out_of_scope_precision": precision("out_of_scope"),
             "out_of_scope_recall": rate([t for t in r if _allows(t.expect, "out_of_scope")]),
+            # The "it almost never answers an uncovered question with a guide": of the
+            # turns that expect out of scope, the share that got no guide answer.
+            "uncovered_unanswered": unanswered([t for t in r if _allows(t.expect, "out_of_scope")]),
             "handoff_precision": precision("handoff"),
             "handoff_recall": rate([t for t in plain if t.expect.get("outcome") == "handoff"]),
         }
