@@ -47,6 +47,8 @@ GRID = {
     "clarify_threshold": [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
     "clarify_margin": [0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2],
     "bundle_margin": [0.0, 0.05, 0.1, 0.15, 0.2, 0.3],
+    "short_question_chars": [0, 6, 8, 10, 12],
+    "short_question_margin": [0.05, 0.1, 0.15, 0.2, 0.3, 0.4],
 }
 
 

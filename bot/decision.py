@@ -71,7 +71,9 @@ def decide(u: Understanding, settings: DecisionSettings, handoff_cues: dict[str,
         return Decision("handoff", target=target, confidence=confidence, intent=intent,
                         candidates=[c.slug for c in candidates[:settings.max_options]])
 
-    if top is not None and top.score >= settings.answer_threshold and top.score - runner_up >= settings.answer_margin:
+    # A short question ("医保", "开公司") names a topic, not an item: it needs a clearer lead.
+    margin = settings.short_question_margin if len(u.text) <= settings.short_question_chars else settings.answer_margin
+    if top is not None and top.score >= settings.answer_threshold and top.score - runner_up >= margin:
         return Decision("answer", item=top.slug, section=u.section, confidence=top.score, intent=intent,
                         candidates=[c.slug for c in candidates[:settings.max_options]])
 

@@ -78,6 +78,8 @@ class DecisionSettings(Section):
 
     answer_threshold: float = Field(default=0.55, ge=0, le=1)
     answer_margin: float = Field(default=0.08, ge=0, le=1)  # lead over the runner-up needed to answer
+    short_question_chars: int = Field(default=10, ge=0, le=100)  # a question this short …
+    short_question_margin: float = Field(default=0.2, ge=0, le=1)  # … needs this lead to be answered
     clarify_threshold: float = Field(default=0.35, ge=0, le=1)
     clarify_margin: float = Field(default=0.12, ge=0, le=1)  # options offered are this close to the top
     max_options: int = Field(default=3, ge=2, le=5)
