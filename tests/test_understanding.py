@@ -125,3 +125,19 @@ def test_an_item_close_to_its_bundle_wins_unless_bundle_words_are_used() -> None
     assert whole == ranked
     far = prefer_items_over_bundles(Understanding("刻章去哪", "刻章去哪"), ranked, bundles, [], 0.01)
     assert far == ranked
+
+
+def test_a_short_question_needs_a_clearer_lead() -> None:
+    from daoban.settings import DecisionSettings
+    from nlu.pipeline import Understanding
+    from nlu.retrieval.hybrid import Candidate
+
+    settings = DecisionSettings(answer_threshold=0.4, answer_margin=0.02, clarify_threshold=0.4, clarify_margin=0.15,
+                                short_question_chars=6, short_question_margin=0.2)
+    ranked = [Candidate("resident-medical-insurance", 0.7, 0, 0), Candidate("medical-reimbursement", 0.6, 0, 0)]
+    short = Understanding("医保", "医保", candidates=ranked)
+    long = Understanding("家里老人没有医保想给他参保", "家里老人没有医保想给他参保", candidates=ranked)
+    assert decide(short, settings, {}).outcome == "clarify"
+    assert decide(short, settings, {}).candidates == ["resident-medical-insurance", "medical-reimbursement"]
+    answered = decide(long, settings, {})
+    assert (answered.outcome, answered.item) == ("answer", "resident-medical-insurance")
