@@ -29,9 +29,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 # What the committed config.yml reaches today (docs/understanding.md), so a change that makes
 # understanding worse fails. The targets (item 95 %, uncovered 97 %, clarify 90 %) are
 # not met yet; raise these floors as the figures improve.
-THRESHOLDS = {"item_accuracy": 0.77, "uncovered_unanswered": 0.75, "clarify_accuracy": 0.67,
-              "handoff_recall": 1.0, "handoff_precision": 0.85, "section_accuracy": 0.65}
-TPE_ITEM_ACCURACY = 0.82
+THRESHOLDS = {"item_accuracy": 0.80, "uncovered_unanswered": 0.45, "clarify_accuracy": 0.61,
+              "handoff_recall": 0.98, "handoff_precision": 0.94, "section_accuracy": 0.82}
+TPE_ITEM_ACCURACY = 0.86
 
 
 def write_cases(path: Path, *lines: object) -> Path:
