@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from bot import replies
 from bot.decision import Decision, decide
+from bot.decision_model import DecisionModel
 from daoban.settings import Settings
 from knowledge.answer import Answer, render_text
 from knowledge.loader import load_directory
@@ -52,8 +54,14 @@ class Assistant:
         self.bundle_cues = lookups.get(BUNDLE_CUE_LOOKUP, [])
         self.bundles = {slug: e.items for slug, e in entries.items() if isinstance(e, LifeEvent)}
 
+    @cached_property
+    def model(self) -> DecisionModel:
+        """Loaded on first use, so ``daoban train-decision`` can run before any model exists."""
+        return DecisionModel.load(self.settings.decision.model)
+
     def decide(self, understanding: Understanding) -> Decision:
-        return decide(understanding, self.settings.decision, self.handoff_cues, self.bundles, self.bundle_cues)
+        return decide(understanding, self.settings.decision, self.model, self.handoff_cues, self.bundles,
+                      self.bundle_cues)
 
     def respond(self, text: str) -> Turn:
         understanding = self.understander.understand(text)

@@ -2,7 +2,8 @@
 that no guide covers it. Rules and thresholds come from ``config.yml`` ``decision``.
 
 A wrong confident answer from a government assistant is worse than none, so the bot
-answers only when the best guide is both good enough and clearly ahead of the next.
+answers only when the decision model (``bot/decision_model.py``) is confident enough that
+the best guide is the right one; otherwise it asks back or says no guide covers it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from bot.decision_model import ANSWER, OUT_OF_SCOPE, DecisionModel, features
 from daoban.settings import DecisionSettings
 from nlu.pipeline import Understanding
 from nlu.retrieval.hybrid import Candidate
@@ -52,43 +54,73 @@ def prefer_items_over_bundles(u: Understanding, candidates: list[Candidate], bun
     top, items = candidates[0], set(bundles[candidates[0].slug])
     for candidate in candidates[1:]:
         if candidate.slug in items and top.score - candidate.score <= margin:
-            promoted = replace(candidate, score=top.score)
-            return [promoted, *(c for c in candidates if c.slug != candidate.slug)]
+            return _promote(candidate, candidates)
     return candidates
 
 
-def decide(u: Understanding, settings: DecisionSettings, handoff_cues: dict[str, list[str]],
+def prefer_bundles_when_asked(u: Understanding, candidates: list[Candidate], bundles: Mapping[str, list[str]],
+                              bundle_cues: list[str], margin: float, members: int) -> list[Candidate]:
+    """The mirror image: "执照、食品证、消防那些能一起办吗" ranks one of the items first, but
+    bundle words plus several of one bundle's items among the top candidates ask for the bundle."""
+    if not candidates or candidates[0].slug in bundles or not any(cue in u.text for cue in bundle_cues):
+        return candidates
+    top = candidates[0]
+    for candidate in candidates[1:3]:
+        if candidate.slug in bundles and top.score - candidate.score <= margin:
+            items = set(bundles[candidate.slug])
+            if sum(c.slug in items for c in candidates[:5]) >= members:
+                return _promote(candidate, candidates)
+    return candidates
+
+
+def _promote(winner: Candidate, candidates: list[Candidate]) -> list[Candidate]:
+    return [replace(winner, score=candidates[0].score), *(c for c in candidates if c.slug != winner.slug)]
+
+
+def decide(u: Understanding, settings: DecisionSettings, model: DecisionModel, handoff_cues: dict[str, list[str]],
            bundles: Mapping[str, list[str]] | None = None, bundle_cues: list[str] | None = None) -> Decision:
     intent, confidence = u.intent, u.intent_confidence
-    candidates = prefer_items_over_bundles(u, u.candidates, bundles or {}, bundle_cues or [], settings.bundle_margin)
-    top = candidates[0] if candidates else None
-    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-
     target = _cue_target(u, handoff_cues)
     if target is None and confidence >= settings.intent_threshold:
         target = settings.handoff_intents.get(intent)
+    candidates = settle_bundles(u, settings, bundles or {}, bundle_cues or [])
+    options = [c.slug for c in candidates[:settings.max_options]]
     if target is not None:
-        return Decision("handoff", target=target, confidence=confidence, intent=intent,
-                        candidates=[c.slug for c in candidates[:settings.max_options]])
+        return Decision("handoff", target=target, confidence=confidence, intent=intent, candidates=options)
 
-    # A short question ("医保", "开公司") names a topic, not an item: it needs a clearer lead.
-    margin = settings.short_question_margin if len(u.text) <= settings.short_question_chars else settings.answer_margin
-    if top is not None and top.score >= settings.answer_threshold and top.score - runner_up >= margin:
-        return Decision("answer", item=top.slug, section=u.section, confidence=top.score, intent=intent,
-                        candidates=[c.slug for c in candidates[:settings.max_options]])
+    p = model.probabilities(features(u, candidates, settings.smalltalk_intents)) if candidates else {}
+    return decide_with(u, candidates, p, settings)
+
+
+def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, float],
+                settings: DecisionSettings) -> Decision:
+    """The decision once the model's probabilities ``p`` are known (cross-validation replays this)."""
+    intent, confidence = u.intent, u.intent_confidence
+    options = [c.slug for c in candidates[:settings.max_options]]
+    if p and p[ANSWER] >= settings.answer_probability:
+        return Decision("answer", item=candidates[0].slug, section=u.section, confidence=p[ANSWER], intent=intent,
+                        candidates=options)
 
     if intent in settings.smalltalk_intents and confidence >= settings.intent_threshold:
         return Decision("smalltalk", confidence=confidence, intent=intent)
 
     if intent in settings.out_of_scope_intents and confidence >= settings.intent_threshold:
-        return Decision("out_of_scope", confidence=confidence, intent=intent,
-                        candidates=[c.slug for c in candidates[:settings.max_options]])
+        return Decision("out_of_scope", confidence=confidence, intent=intent, candidates=options)
 
-    if top is not None and top.score >= settings.clarify_threshold:
-        close = [c for c in candidates if top.score - c.score <= settings.clarify_margin]
-        # One close option too: "您是要办理 X 吗？" is safer than a shaky answer.
-        return Decision("clarify", section=u.section, candidates=[c.slug for c in close[:settings.max_options]],
-                        confidence=top.score, intent=intent)
+    # A question some guide more likely than not covers, but which the model will not answer
+    # outright (ambiguous, or the best guide may be the wrong one), gets the close guides as
+    # buttons; a single one as "您是要办理 X 吗？".
+    if p and p[OUT_OF_SCOPE] < 0.5:
+        close = [c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin]
+        return Decision("clarify", section=u.section, candidates=close[:settings.max_options],
+                        confidence=1.0 - p[OUT_OF_SCOPE], intent=intent)
 
-    return Decision("out_of_scope", confidence=1 - (top.score if top else 0.0), intent=intent,
-                    candidates=[c.slug for c in candidates[:settings.max_options]])
+    return Decision("out_of_scope", confidence=p.get(OUT_OF_SCOPE, 1.0), intent=intent, candidates=options)
+
+
+def settle_bundles(u: Understanding, settings: DecisionSettings, bundles: Mapping[str, list[str]],
+                   bundle_cues: list[str]) -> list[Candidate]:
+    """Candidates after the item-or-bundle rules: what the decision model sees."""
+    candidates = prefer_items_over_bundles(u, u.candidates, bundles, bundle_cues, settings.bundle_margin)
+    return prefer_bundles_when_asked(u, candidates, bundles, bundle_cues, settings.bundle_question_margin,
+                                     settings.bundle_question_members)

@@ -176,6 +176,57 @@ def evaluate_cases(
         write_report(result, report)
 
 
+@app.command("train-decision")
+def train_decision(
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="评测文件（JSON Lines）；省略时使用 config.yml 的 decision.training")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="模型文件，默认为 config.yml 的 decision.model")] = None,
+    kb: Annotated[list[Path] | None, typer.Option("--kb", help="与 FILE 搭配的知识目录（可重复），默认为 data_dir")] = None,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="交叉验证折数")] = 5,
+    regularisation: Annotated[float | None, typer.Option(
+        "--c", min=0.001, help="逻辑回归的 C（越小越保守），默认为 decision.regularisation")] = None,
+) -> None:
+    """Fit the decision model on evaluation cases; print cross-validated figures first."""
+    from bot.assistant import build_assistant
+    from bot.decision_training import cross_validate, observe, part, train
+    from bot.evaluation import EvalFormatError, load_cases
+    from daoban.settings import TrainingSet
+
+    settings = get_settings()
+    sets = [TrainingSet(files=files, kb=kb or [])] if files else settings.decision.training
+    if not sets:
+        typer.echo("没有训练用的评测文件：请给出 FILE，或在 config.yml 的 decision.training 中配置", err=True)
+        raise typer.Exit(2)
+    observations = []
+    for training in sets:
+        missing = [path for path in training.kb if not path.is_dir()]
+        if missing:
+            typer.echo(f"知识目录不存在：{missing[0]}（导入的数据请先运行 daoban kb import）", err=True)
+            raise typer.Exit(2)
+        try:
+            cases = load_cases(training.files)
+        except (OSError, EvalFormatError) as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from exc
+        observations += observe(build_assistant(settings, training.kb or None), cases)
+    c = regularisation or settings.decision.regularisation
+    try:
+        report = cross_validate(settings.decision, observations, folds, c)
+        model = train(observations, [path for training in sets for path in training.files], c)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{len(observations)} cases the model decides; {folds}-fold cross-validated, C={c}:")
+    for training in sets:
+        summary = part(report, training.files).summary()
+        names = " ".join(path.name for path in training.files)
+        typer.echo(f"  {names}: " + " ".join(
+            f"{key}={summary[key]}" for key in ("item_accuracy", "clarify_accuracy", "uncovered_unanswered")))
+    target = out or settings.decision.model
+    model.save(target)
+    typer.echo(f"written: {target}")
+
+
 @app.command("ask")
 def ask(
     text: Annotated[str, typer.Argument(help="一句用户消息，例如 身份证丢了怎么补办")],

@@ -9,6 +9,6 @@ from nlu.privacy import install_masking
 
 def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("faiss.loader", "bm25s", "jieba", "sentence_transformers", "httpx"):
+    for noisy in ("faiss.loader", "jieba", "sentence_transformers", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     install_masking()

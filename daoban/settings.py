@@ -73,17 +73,26 @@ class NluSettings(Section):
     embedding_cache_url: str | None = None  # default: the store database
 
 
+class TrainingSet(Section):
+    """Evaluation files whose cases ``daoban train-decision`` fits the decision model on,
+    understood against the knowledge they were written for (default: ``data_dir``)."""
+
+    files: list[Path]
+    kb: list[Path] = []
+
+
 class DecisionSettings(Section):
     """When to answer, ask back, hand off or say honestly that no guide covers it."""
 
-    answer_threshold: float = Field(default=0.55, ge=0, le=1)
-    answer_margin: float = Field(default=0.08, ge=0, le=1)  # lead over the runner-up needed to answer
-    short_question_chars: int = Field(default=10, ge=0, le=100)  # a question this short …
-    short_question_margin: float = Field(default=0.2, ge=0, le=1)  # … needs this lead to be answered
-    clarify_threshold: float = Field(default=0.35, ge=0, le=1)
+    model: Path = Path("bot/data/decision-model.json")  # written by daoban train-decision
+    training: list[TrainingSet] = []  # what daoban train-decision fits the model on
+    regularisation: float = Field(default=1.0, gt=0)  # the model's C: smaller is more conservative
+    answer_probability: float = Field(default=0.6, ge=0, le=1)  # the model's P(best guide is right) to answer
     clarify_margin: float = Field(default=0.12, ge=0, le=1)  # options offered are this close to the top
     max_options: int = Field(default=3, ge=2, le=5)
     bundle_margin: float = Field(default=0.1, ge=0, le=1)  # an item this close to its 一件事 bundle wins …
+    bundle_question_margin: float = Field(default=0.3, ge=0, le=1)  # … and a bundle this close, asked for …
+    bundle_question_members: int = Field(default=2, ge=1)  # … with this many of its items ranked, wins
     intent_threshold: float = Field(default=0.5, ge=0, le=1)
     handoff_intents: dict[str, Literal["agent", "hotline"]] = {
         "request_human": "agent", "complaint": "hotline", "report": "hotline",
@@ -149,6 +158,10 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     settings.nlu.training_data = [(base / path).resolve() for path in settings.nlu.training_data]
     if settings.nlu.encoder.model_path is not None:
         settings.nlu.encoder.model_path = (base / settings.nlu.encoder.model_path).resolve()
+    settings.decision.model = (base / settings.decision.model).resolve()
+    for training in settings.decision.training:
+        training.files = [(base / path).resolve() for path in training.files]
+        training.kb = [(base / path).resolve() for path in training.kb]
     if settings.nlu.embedding_cache_url:
         settings.nlu.embedding_cache_url = _resolve_sqlite(settings.nlu.embedding_cache_url, base)
     return settings

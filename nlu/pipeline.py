@@ -23,7 +23,7 @@ from nlu.retrieval.classifier import GuideClassifier
 from nlu.retrieval.dense import DenseIndex
 from nlu.retrieval.embedding_cache import EmbeddingCache
 from nlu.retrieval.encoders import Encoder, load_encoder
-from nlu.retrieval.hybrid import Candidate, HybridRetriever
+from nlu.retrieval.hybrid import Candidate, ChannelBest, HybridRetriever
 from nlu.retrieval.lexical import LexicalIndex
 from nlu.sections import SECTIONS, SectionDetector
 from nlu.segment import Segmenter
@@ -47,6 +47,7 @@ class Understanding:
     intents: list[tuple[str, float]] = field(default_factory=lambda: [(ASK, 1.0)])
     section: str | None = None
     candidates: list[Candidate] = field(default_factory=list)
+    channel_best: dict[str, ChannelBest] = field(default_factory=dict)  # per retrieval channel
 
     @property
     def intent(self) -> str:
@@ -134,7 +135,10 @@ class Understander:
             u.section = u.intent[4:]
 
     def _retrieve(self, u: Understanding) -> None:
-        u.candidates = self.retriever.rank(u.search_text, u.named_slugs())
+        channels = self.retriever.channel_scores(u.search_text)
+        u.candidates = self.retriever.candidates(channels, self.retriever.named_positions(u.named_slugs()),
+                                                 self.settings.retrieval)
+        u.channel_best = self.retriever.channel_best(channels)
 
 
 def configured_encoder(settings: NluSettings) -> Encoder | None:

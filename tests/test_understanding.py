@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.assistant import Assistant
-from bot.decision import decide
-from nlu.pipeline import Understander
+from bot.decision import decide, prefer_bundles_when_asked, prefer_items_over_bundles
+from nlu.pipeline import Understander, Understanding
+from nlu.retrieval.hybrid import Candidate
 
 
 @pytest.fixture(scope="module")
@@ -105,39 +106,33 @@ def test_answers_cite_the_guide_and_focus_the_section(assistant: Assistant) -> N
 
 def test_decision_thresholds_come_from_settings(assistant: Assistant) -> None:
     understanding = assistant.understander.understand("身份证丢了怎么补办")
-    strict = assistant.settings.decision.model_copy(update={"answer_threshold": 1.01, "clarify_threshold": 1.01})
+    strict = assistant.settings.decision.model_copy(update={"answer_probability": 1.01})
     assert assistant.decide(understanding).outcome == "answer"
-    assert decide(understanding, strict, assistant.handoff_cues).outcome == "out_of_scope"
+    assert decide(understanding, strict, assistant.model, assistant.handoff_cues).outcome != "answer"
+
+
+BUNDLES = {"event-company-startup": ["company-registration", "seal-engraving", "new-taxpayer"]}
 
 
 def test_an_item_close_to_its_bundle_wins_unless_bundle_words_are_used() -> None:
-    from bot.decision import prefer_items_over_bundles
-    from nlu.pipeline import Understanding
-    from nlu.retrieval.hybrid import Candidate
-
     ranked = [Candidate("event-company-startup", 0.6, 0, 0), Candidate("new-taxpayer", 0.58, 0, 0),
               Candidate("seal-engraving", 0.55, 0, 0)]
-    bundles = {"event-company-startup": ["company-registration", "seal-engraving", "new-taxpayer"]}
-    single = prefer_items_over_bundles(Understanding("刻章去哪", "刻章去哪"), ranked, bundles, ["全套"], 0.1)
+    single = prefer_items_over_bundles(Understanding("刻章去哪", "刻章去哪"), ranked, BUNDLES, ["全套"], 0.1)
     assert [c.slug for c in single] == ["new-taxpayer", "event-company-startup", "seal-engraving"]
     assert single[0].score == 0.6
-    whole = prefer_items_over_bundles(Understanding("开公司全套手续", "开公司全套手续"), ranked, bundles, ["全套"], 0.1)
+    whole = prefer_items_over_bundles(Understanding("开公司全套手续", "开公司全套手续"), ranked, BUNDLES, ["全套"], 0.1)
     assert whole == ranked
-    far = prefer_items_over_bundles(Understanding("刻章去哪", "刻章去哪"), ranked, bundles, [], 0.01)
+    far = prefer_items_over_bundles(Understanding("刻章去哪", "刻章去哪"), ranked, BUNDLES, [], 0.01)
     assert far == ranked
 
 
-def test_a_short_question_needs_a_clearer_lead() -> None:
-    from daoban.settings import DecisionSettings
-    from nlu.pipeline import Understanding
-    from nlu.retrieval.hybrid import Candidate
-
-    settings = DecisionSettings(answer_threshold=0.4, answer_margin=0.02, clarify_threshold=0.4, clarify_margin=0.15,
-                                short_question_chars=6, short_question_margin=0.2)
-    ranked = [Candidate("resident-medical-insurance", 0.7, 0, 0), Candidate("medical-reimbursement", 0.6, 0, 0)]
-    short = Understanding("医保", "医保", candidates=ranked)
-    long = Understanding("家里老人没有医保想给他参保", "家里老人没有医保想给他参保", candidates=ranked)
-    assert decide(short, settings, {}).outcome == "clarify"
-    assert decide(short, settings, {}).candidates == ["resident-medical-insurance", "medical-reimbursement"]
-    answered = decide(long, settings, {})
-    assert (answered.outcome, answered.item) == ("answer", "resident-medical-insurance")
+def test_bundle_words_and_several_of_its_items_ask_for_the_bundle() -> None:
+    ranked = [Candidate("seal-engraving", 0.6, 0, 0), Candidate("event-company-startup", 0.45, 0, 0),
+              Candidate("new-taxpayer", 0.4, 0, 0), Candidate("marriage-registration", 0.3, 0, 0)]
+    together = Understanding("刻章和税务一起办", "刻章和税务一起办")
+    promoted = prefer_bundles_when_asked(together, ranked, BUNDLES, ["一起办"], 0.3, 2)
+    assert [c.slug for c in promoted][:2] == ["event-company-startup", "seal-engraving"]
+    assert promoted[0].score == 0.6
+    assert prefer_bundles_when_asked(Understanding("刻章", "刻章"), ranked, BUNDLES, ["一起办"], 0.3, 2) == ranked
+    assert prefer_bundles_when_asked(together, ranked, BUNDLES, ["一起办"], 0.1, 2) == ranked  # too far behind
+    assert prefer_bundles_when_asked(together, ranked, BUNDLES, ["一起办"], 0.3, 3) == ranked  # too few items

@@ -24,8 +24,19 @@ from nlu.retrieval.lexical import LexicalIndex
 class Candidate:
     slug: str
     score: float  # fused, 0–1
-    lexical: float  # raw channel scores, for reports and calibration
+    lexical: float  # raw channel scores, for reports, calibration and the decision model
     dense: float
+    classifier: float = float("nan")
+
+
+@dataclass(frozen=True)
+class ChannelBest:
+    """One channel's own favourite guide, its raw score and its lead over the channel's
+    runner-up: whether the channels agree is evidence the decision model weighs."""
+
+    slug: str
+    score: float
+    lead: float
 
 
 def lexical_part(lexical: np.ndarray, s: RetrievalSettings) -> np.ndarray:
@@ -101,13 +112,23 @@ class HybridRetriever:
     def named_positions(self, named: Collection[str]) -> list[int]:
         return [self.position[slug] for slug in named if slug in self.position]
 
-    def rank(self, text: str, named: Collection[str] = ()) -> list[Candidate]:
-        return self.candidates(self.channel_scores(text), self.named_positions(named), self.settings)
-
     def candidates(self, channels: Channels, named: Collection[int], settings: RetrievalSettings) -> list[Candidate]:
         """The best ``settings.candidates`` guides by fused score (also used by calibration)."""
         fused = fuse(channels, named, settings)
         top = np.argsort(-fused, kind="stable")[: settings.candidates]
-        dense = channels.dense
-        return [Candidate(self.slugs[i], float(fused[i]), float(channels.lexical[i]),
-                          float(dense[i]) if dense is not None else float("nan")) for i in top]
+        def raw(scores: np.ndarray | None, i: int) -> float:
+            return float(scores[i]) if scores is not None else float("nan")
+
+        return [Candidate(self.slugs[i], float(fused[i]), float(channels.lexical[i]), raw(channels.dense, i),
+                          raw(channels.classifier, i)) for i in top]
+
+    def channel_best(self, channels: Channels) -> dict[str, ChannelBest]:
+        """Each channel that ran: its favourite guide and lead."""
+        best = {}
+        for name in ("lexical", "dense", "classifier"):
+            scores = getattr(channels, name)
+            if scores is not None and len(scores):
+                position, lead = _lead(scores)
+                lead = lead if np.isfinite(lead) else 1.0  # a single guide: nothing to lead
+                best[name] = ChannelBest(self.slugs[position], float(scores[position]), lead)
+        return best

@@ -4,6 +4,7 @@ per guide. Bigrams keep a typo'd or unsegmented word partly matchable; words kee
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -14,6 +15,7 @@ import numpy as np
 from knowledge.schema import Entry
 from nlu.retrieval.passages import char_bigrams, entry_passages
 
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on itself at import
 Tokenize = Callable[[str], list[str]]
 
 
