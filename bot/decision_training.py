@@ -31,19 +31,24 @@ class Observation:
 
 def observe(assistant: Assistant, cases: Iterable[Case]) -> list[Observation]:
     """Understand every single-turn case the model decides (not handoff or smalltalk ones)."""
-    settings = assistant.settings.decision
     observations = []
     for case in cases:
-        if len(case.turns) != 1:
-            continue
-        text, expect = case.turns[0]
-        u = assistant.understander.understand(text)
-        candidates = settle_bundles(u, settings, assistant.bundles, assistant.bundle_cues)
-        target = label(expect, candidates)
-        if target is not None:
-            observations.append(Observation(case, u, candidates,
-                                            features(u, candidates, settings.smalltalk_intents), target))
+        if len(case.turns) == 1:
+            u = assistant.understander.understand(case.turns[0][0])
+            observed = observation(assistant, case, u, assistant.settings.decision)
+            if observed is not None:
+                observations.append(observed)
     return observations
+
+
+def observation(assistant: Assistant, case: Case, u: Understanding, settings: DecisionSettings) -> Observation | None:
+    """What the model sees of one understood case, and what it should conclude; ``None`` for
+    cases it does not decide (bench/calibrate.py replays understanding under other settings)."""
+    candidates = settle_bundles(u, settings, assistant.bundles, assistant.bundle_cues)
+    target = label(case.turns[0][1], candidates)
+    if target is None:
+        return None
+    return Observation(case, u, candidates, features(u, candidates, settings.smalltalk_intents), target)
 
 
 def train(observations: list[Observation], sources: Iterable[Path], regularisation: float = 1.0) -> DecisionModel:

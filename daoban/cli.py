@@ -181,7 +181,8 @@ def train_decision(
     files: Annotated[list[Path] | None, typer.Argument(
         help="评测文件（JSON Lines）；省略时使用 config.yml 的 decision.training")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="模型文件，默认为 config.yml 的 decision.model")] = None,
-    kb: Annotated[list[Path] | None, typer.Option("--kb", help="与 FILE 搭配的知识目录（可重复），默认为 data_dir")] = None,
+    kb: Annotated[list[Path] | None, typer.Option(
+        "--kb", help="与 FILE 搭配的知识目录（可重复），默认为 data_dir")] = None,
     folds: Annotated[int, typer.Option("--folds", min=2, help="交叉验证折数")] = 5,
     regularisation: Annotated[float | None, typer.Option(
         "--c", min=0.001, help="逻辑回归的 C（越小越保守），默认为 decision.regularisation")] = None,

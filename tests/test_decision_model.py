@@ -116,7 +116,7 @@ def test_cross_validation_scores_cases_the_model_never_saw(assistant: Assistant)
     cases += [Case(f"o-{i}", [(uncovered[i % 4], {"outcome": "out_of_scope"})], "s") for i in range(8)]
     observations = observe(assistant, cases)
     assert {o.label for o in observations} == {ANSWER, OUT_OF_SCOPE}
-    report = cross_validate(assistant, observations, folds=2)
+    report = cross_validate(assistant.settings.decision, observations, folds=2)
     assert report.cases == len(observations) == 16
     assert [r.id for r in report.results] == [o.case.id for o in observations]
 
@@ -137,7 +137,8 @@ def test_train_decision_command_writes_a_model_the_assistant_loads(tmp_path: Pat
                                       "--folds", "2"])
     settings_module.get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "16 cases the model decides; 2-fold cross-validated: item_accuracy=" in result.output
+    assert "16 cases the model decides; 2-fold cross-validated, C=" in result.output
+    assert "cases.jsonl: item_accuracy=" in result.output
     model = DecisionModel.load(out)
     assert model.trained_on["cases"] == 16 and model.trained_on["files"] == ["cases.jsonl"]
     assert set(model.classes) == {ANSWER, OUT_OF_SCOPE}
