@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -117,7 +118,9 @@ def fit(vectors: Sequence[Sequence[float]], labels: Sequence[str], regularisatio
     x = np.asarray(vectors, dtype=float)
     if len(set(labels)) < 2:
         raise ValueError(f"the training cases need at least two kinds of outcome, not only {sorted(set(labels))}")
-    scaler = StandardScaler().fit(x)  # NaN (unknown) is left out of the mean and scale
+    with warnings.catch_warnings():  # a channel that never ran is an all-NaN column: handled below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        scaler = StandardScaler().fit(x)  # NaN (unknown) is left out of the mean and scale
     scaler.scale_[~np.isfinite(scaler.scale_) | (scaler.scale_ == 0)] = 1.0
     scaler.mean_[~np.isfinite(scaler.mean_)] = 0.0
     standard = np.nan_to_num(scaler.transform(x), nan=0.0)
