@@ -60,8 +60,7 @@ def observe(assistant: Assistant, cases: list[Case]) -> list[Observed]:
     for case in (c for c in cases if len(c.turns) == 1):
         understanding = assistant.understander.understand(case.turns[0][0])
         channels = retriever.channel_scores(understanding.search_text)
-        if retriever.dense is not None:
-            channels.dense = retriever.dense.scores(understanding.search_text)
+        channels.dense = retriever.dense_scores(understanding.search_text)
         observed.append(Observed(assistant, case, understanding, channels,
                                  retriever.named_positions(understanding.named_slugs())))
     return observed

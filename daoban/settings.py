@@ -61,6 +61,7 @@ class RetrievalSettings(Section):
     dense_skip_at: float = Field(default=0.9, ge=0)  # lexical part at which dense is not needed …
     dense_skip_margin: float = Field(default=0.3, ge=0)  # … when this far ahead of the runner-up
     dense_skip_agreement: float = Field(default=0.5, ge=0)  # or: classifier agrees with this SVM margin lead
+    dense_query_chars: int = Field(default=36, ge=1)  # the dense channel embeds at most the last this many
     candidates: int = Field(default=10, ge=1, le=100)
 
 

