@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from nlu.pipeline import Understanding
-from nlu.retrieval.hybrid import Candidate
+from nlu.retrieval.hybrid import CHANNELS, Candidate
 
 # What the model can say about a question whose best guide is ``candidates[0]``:
 ANSWER = "answer"  # the best guide is the right one
@@ -30,7 +30,6 @@ WRONG = "wrong"  # a guide covers it, but not the best-ranked one
 CLARIFY = "clarify"  # ambiguous: the user should choose
 OUT_OF_SCOPE = "out_of_scope"  # no guide covers it
 LABELS = (ANSWER, WRONG, CLARIFY, OUT_OF_SCOPE)
-CHANNELS = ("lexical", "dense", "classifier")
 FEATURES = (
     "top", "lead", "third", "length", "named_top",
     *(f"{channel}_{part}" for channel in CHANNELS for part in ("top", "best", "lead", "agrees")),

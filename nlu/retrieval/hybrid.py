@@ -19,6 +19,8 @@ from nlu.retrieval.classifier import GuideClassifier
 from nlu.retrieval.dense import DenseIndex
 from nlu.retrieval.lexical import LexicalIndex
 
+CHANNELS = ("lexical", "dense", "classifier")  # field names of ``Channels`` and ``Candidate``
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -131,7 +133,7 @@ class HybridRetriever:
     def channel_best(self, channels: Channels) -> dict[str, ChannelBest]:
         """Each channel that ran: its favourite guide and lead."""
         best = {}
-        for name in ("lexical", "dense", "classifier"):
+        for name in CHANNELS:
             scores = getattr(channels, name)
             if scores is not None and len(scores):
                 position, lead = _lead(scores)
