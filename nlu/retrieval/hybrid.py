@@ -2,14 +2,15 @@
 mapped onto 0–1 with calibrated bounds (``config.yml`` ``nlu.retrieval``), then weighted, the
 weights of missing channels shared among the others; a guide named outright gets a bonus.
 
-The dense channel costs most of a message's time (about 1.5 ms per token on one core), so
-it is skipped when the cheap channels already agree (``dense_not_needed``); ``dense_skip_at``
-above 1 and a large ``dense_skip_agreement`` turn that off.
+The dense channel costs most of a message's time (about 1 ms per token on one core), so it
+embeds a compacted query (``dense_query``) and is skipped when the cheap channels already
+agree (``dense_not_needed``); ``dense_skip_at`` above 1 and a large ``dense_skip_agreement``
+turn skipping off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,8 +98,9 @@ def fuse(channels: Channels, named: Collection[int], s: RetrievalSettings) -> np
 
 class HybridRetriever:
     def __init__(self, lexical: LexicalIndex, dense: DenseIndex | None, classifier: GuideClassifier | None,
-                 settings: RetrievalSettings) -> None:
+                 settings: RetrievalSettings, dense_query: Callable[[str], str]) -> None:
         self.lexical, self.dense, self.classifier, self.settings = lexical, dense, classifier, settings
+        self.dense_query = dense_query  # what of a message the dense channel embeds (nlu/retrieval/dense_query.py)
         self.slugs = lexical.slugs
         self.position = {slug: i for i, slug in enumerate(self.slugs)}
 
@@ -112,10 +114,8 @@ class HybridRetriever:
         return channels
 
     def dense_scores(self, text: str) -> np.ndarray | None:
-        """The dense channel (``None`` without an encoder) sees only the end of a long message:
-        the encoder's time grows with the text (about 0.8 ms a character), and a rambling
-        message asks its question last."""
-        return None if self.dense is None else self.dense.scores(text[-self.settings.dense_query_chars:])
+        """The dense channel (``None`` without an encoder), on ``dense_query(text)``."""
+        return None if self.dense is None else self.dense.scores(self.dense_query(text))
 
     def named_positions(self, named: Collection[str]) -> list[int]:
         return [self.position[slug] for slug in named if slug in self.position]
