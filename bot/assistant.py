@@ -6,7 +6,6 @@ their own way; ``daoban eval`` checks the same :class:`Decision` the channels ac
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,6 +14,7 @@ from pathlib import Path
 from bot import replies
 from bot.decision import Decision, decide
 from bot.decision_model import DecisionModel
+from bot.dialogue.payloads import payload
 from daoban.settings import Settings
 from knowledge.answer import Answer, render_text
 from knowledge.loader import load_directory
@@ -64,8 +64,12 @@ class Assistant:
                       self.bundle_cues)
 
     def respond(self, text: str) -> Turn:
+        """A first turn with no conversation behind it (``bot/dialogue`` keeps the thread)."""
         understanding = self.understander.understand(text)
-        decision = self.decide(understanding)
+        return self.render(understanding, self.decide(understanding))
+
+    def render(self, understanding: Understanding, decision: Decision) -> Turn:
+        """The bot's messages for a decision: the guide's answer, buttons, or a handoff."""
         answer = None
         centre = self.settings.centre
         if decision.outcome == "answer" and decision.item:
@@ -86,10 +90,10 @@ class Assistant:
         names = [(slug, self.entries[slug].name) for slug in decision.candidates if slug in self.entries]
         if not names:
             return BotMessage(replies.NO_CONTEXT)
-        buttons = [Button(name, "/choose_option" + json.dumps({"item": slug})) for slug, name in names]
+        buttons = [Button(name, payload("choose_option", item=slug)) for slug, name in names]
         if len(names) == 1:
             text = replies.CLARIFY_ONE.format(name=names[0][1])
-            return BotMessage(text, [*buttons, Button(replies.NOT_THESE, "/deny")])
+            return BotMessage(text, [*buttons, Button(replies.NOT_THESE, payload("deny"))])
         return BotMessage(replies.CLARIFY, buttons)
 
 

@@ -15,6 +15,10 @@ CLARIFY = "请问您要办理的是下面哪一项？"
 CLARIFY_ONE = "请问您要办理的是“{name}”吗？"
 NOT_THESE = "都不是"
 NO_CONTEXT = "请问您要办理什么事项？例如“身份证补办”“公积金提取”。"
+DECLINED = "好的。请换个说法告诉我您要办的事，例如“给孩子上户口”“营业执照变更”。"
+OFFER_PERSON = "抱歉，我好像没能帮上您。您可以转人工服务，或把问题提交给{hotline}（{number}）："
+TO_AGENT = "转人工服务"
+TO_HOTLINE = "提交12345"
 
 
 def smalltalk(intent: str, centre: CentreProfile) -> str:
@@ -32,3 +36,7 @@ def handoff(target: str, centre: CentreProfile) -> str:
                 f"您也可以拨打{centre.consultation.label}{centre.consultation.number}。")
     return (f"您反映的情况将转交{centre.hotline.label}（{centre.hotline.number}）办理，"
             f"工作人员会按规定时限联系您并反馈结果。")
+
+
+def offer_person(centre: CentreProfile) -> str:
+    return OFFER_PERSON.format(hotline=centre.hotline.label, number=centre.hotline.number)

@@ -159,17 +159,21 @@ def evaluate_cases(
     report: Annotated[Path | None, typer.Option("--report", help="把完整结果写成 JSON")] = None,
     kb: Annotated[list[Path] | None, typer.Option("--kb", help="知识目录（可重复），默认为 data_dir")] = None,
 ) -> None:
-    """Run evaluation cases through the assistant and print accuracy figures and failures."""
+    """Run evaluation cases (single turns and conversations) through the conversation engine
+    the channels use, and print accuracy figures and failures."""
     from bot.assistant import build_assistant
+    from bot.dialogue.engine import Dialogue
     from bot.evaluation import EvalFormatError, evaluate, format_report, load_cases, write_report
+    from bot.tracker import tracker_store_from_url
 
     try:
         cases = load_cases(files)
     except (OSError, EvalFormatError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    assistant = build_assistant(get_settings(), kb)
-    result = evaluate(cases, lambda: lambda text: assistant.respond(text).decision)
+    settings = get_settings()
+    dialogue = Dialogue(build_assistant(settings, kb), tracker_store_from_url(None, 0), settings.dialogue)
+    result = evaluate(cases, dialogue.conversation)
     for line in format_report(result):
         typer.echo(line)
     if report:
@@ -250,6 +254,34 @@ def ask(
         typer.echo(message.text)
         for button in message.buttons:
             typer.echo(f"  [{button.title}] {button.payload}")
+
+
+@app.command("chat")
+def chat() -> None:
+    """Talk to the assistant in the terminal, as a citizen would (one conversation; 输入编号点按钮，空行退出)."""
+    from bot.assistant import build_assistant
+    from bot.dialogue.engine import UserMessage, build_dialogue
+
+    dialogue = build_dialogue(build_assistant(get_settings()))
+    buttons: list = []
+    typer.echo("导办助手（示例数据）。输入问题，按钮可输入编号，空行退出。")
+    while True:
+        try:
+            text = input("您：").strip()
+        except EOFError:
+            break
+        if not text:
+            break
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            text = buttons[int(text) - 1].payload
+        turn = dialogue.handle(UserMessage(text, sender="terminal", channel="terminal"))
+        buttons = [button for message in turn.messages for button in message.buttons]
+        number = 0
+        for message in turn.messages:
+            typer.echo(f"导办：{message.text}")
+            for button in message.buttons:
+                number += 1
+                typer.echo(f"  [{number}] {button.title}")
 
 
 @app.command("serve")

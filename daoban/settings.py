@@ -61,7 +61,7 @@ class RetrievalSettings(Section):
     dense_skip_at: float = Field(default=0.9, ge=0)  # lexical part at which dense is not needed …
     dense_skip_margin: float = Field(default=0.3, ge=0)  # … when this far ahead of the runner-up
     dense_skip_agreement: float = Field(default=0.5, ge=0)  # or: classifier agrees with this SVM margin lead
-    dense_query_chars: int = Field(default=36, ge=1)  # the dense channel embeds at most the last this many
+    dense_query_chars: int = Field(default=30, ge=1)  # the dense channel embeds at most the last this many
     candidates: int = Field(default=10, ge=1, le=100)
 
 
@@ -102,6 +102,15 @@ class DecisionSettings(Section):
     out_of_scope_intents: list[str] = ["out_of_scope"]  # not a government service at all (天气, 写诗)
 
 
+class DialogueSettings(Section):
+    """Conversations: where their state is kept, when they expire, when to offer a person."""
+
+    tracker_url: str | None = None  # None: in-process memory; sqlite:///…, postgresql+psycopg://…, redis://…
+    session_expiry_minutes: float = Field(default=30, ge=0)  # idle time after which a conversation starts afresh
+    failures_before_offer: int = Field(default=2, ge=1)  # consecutive unhelped turns before offering a person
+    transcript_turns: int = Field(default=20, ge=2)  # masked lines kept for a handoff's work order
+
+
 class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -114,6 +123,7 @@ class Settings(Section):
     server: ServerSettings = ServerSettings()
     nlu: NluSettings = NluSettings()
     decision: DecisionSettings = DecisionSettings()
+    dialogue: DialogueSettings = DialogueSettings()
     centre: CentreProfile
 
 
@@ -124,6 +134,7 @@ ENVIRONMENT_OVERRIDES = {
     "DAOBAN_HOST": ("server", "host"),
     "DAOBAN_PORT": ("server", "port"),
     "DAOBAN_EMBEDDING_CACHE": ("nlu", "embedding_cache_url"),
+    "DAOBAN_TRACKER_URL": ("dialogue", "tracker_url"),
 }
 NESTED_OVERRIDES = {
     "DAOBAN_ENCODER": ("nlu", "encoder", "backend"),
@@ -163,6 +174,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     for training in settings.decision.training:
         training.files = [(base / path).resolve() for path in training.files]
         training.kb = [(base / path).resolve() for path in training.kb]
+    if settings.dialogue.tracker_url:
+        settings.dialogue.tracker_url = _resolve_sqlite(settings.dialogue.tracker_url, base)
     if settings.nlu.embedding_cache_url:
         settings.nlu.embedding_cache_url = _resolve_sqlite(settings.nlu.embedding_cache_url, base)
     return settings

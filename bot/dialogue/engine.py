@@ -1,0 +1,141 @@
+"""The conversation engine every channel talks to: one :class:`UserMessage` in, one
+:class:`~bot.assistant.Turn` out, the thread kept in a tracker store between turns.
+
+Like Rasa's channel layer, a channel only turns its protocol into a ``UserMessage`` and
+renders the turn's messages; the engine never knows which channel it serves. A turn is:
+the answer to a question the bot asked (which option?), else the message understood and
+decided afresh, then read against the conversation (要多久 asks about the guide being
+discussed; 那离婚呢 moves on to another).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+from bot import replies
+from bot.assistant import Assistant, BotMessage, Button, Turn
+from bot.decision import Decision
+from bot.dialogue.choices import chosen, declined
+from bot.dialogue.payloads import Payload, parse_payload, payload
+from bot.dialogue.state import ConversationState, Pending
+from bot.tracker import ConversationKey, TrackerStore, tracker_store_from_url
+from daoban.settings import DialogueSettings
+from knowledge.schema import FaqEntry
+from nlu.pipeline import Understanding
+from nlu.privacy import mask_personal
+
+ASK_ALL = "ask_all"  # 都告诉我: the whole guide, not one section
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    text: str  # typed text, or a button's payload (/choose_option{"item": "..."})
+    sender: str
+    channel: str = "api"
+    metadata: dict = field(default_factory=dict)
+
+
+def follows_up(state: ConversationState, u: Understanding, decision: Decision, guides: Collection[str]) -> Decision:
+    """Read a decision against the guide being discussed: a question about one of its sections
+    (要带什么, 能网上办吗) or 都告诉我, naming no other guide, is about that guide. Only
+    service items and 一件事 count as naming another guide: FAQ names are service words
+    (网上办, 预约, 周六) that follow-ups use all the time."""
+    if state.item is None or decision.outcome in ("handoff", "smalltalk"):
+        return decision
+    asks_section = u.section is not None or u.intent == ASK_ALL
+    names_another = bool((u.named_slugs() & set(guides)) - {state.item})
+    if not asks_section or names_another:
+        return decision
+    if decision.outcome == "answer" and decision.item != state.item and u.section is None:
+        return decision
+    return Decision("answer", item=state.item, section=u.section, candidates=[state.item],
+                    confidence=decision.confidence, intent=u.intent)
+
+
+class Dialogue:
+    def __init__(self, assistant: Assistant, store: TrackerStore, settings: DialogueSettings) -> None:
+        self.assistant, self.store, self.settings = assistant, store, settings
+        self.guides = frozenset(slug for slug, entry in assistant.entries.items() if not isinstance(entry, FaqEntry))
+
+    def handle(self, message: UserMessage) -> Turn:
+        key = ConversationKey(message.channel, message.sender)
+        state = ConversationState.from_dict(self.store.load(key))
+        turn = self.turn(state, message.text)
+        self.store.save(key, state.to_dict())
+        return turn
+
+    def conversation(self, channel: str = "eval") -> Callable[[str], Decision]:
+        """A fresh conversation's turn function (``daoban eval`` runs each case in one)."""
+        sender = uuid.uuid4().hex
+        return lambda text: self.handle(UserMessage(text, sender, channel)).decision
+
+    def turn(self, state: ConversationState, text: str) -> Turn:
+        button = parse_payload(text)
+        u = self.assistant.understander.understand("" if button else text)
+        decision = self._decide(state, text, button, u)
+        turn = self.assistant.render(u, decision)
+        if decision.intent == "deny" and decision.outcome == "out_of_scope":
+            turn.messages = [BotMessage(replies.DECLINED)]
+        self._remember(state, decision)
+        if state.failures >= self.settings.failures_before_offer:
+            turn.messages.append(self._offer_person())
+        keep = self.settings.transcript_turns
+        state.record("user", u.masked if not button else text, keep)
+        state.record("bot", mask_personal(turn.messages[0].text if turn.messages else ""), keep)
+        return turn
+
+    def _decide(self, state: ConversationState, text: str, button: Payload | None, u: Understanding) -> Decision:
+        if button is not None:
+            return self._answered(state, text, button, u) or self._button(button, u)
+        decision = self.assistant.decide(u)
+        if decision.outcome == "handoff":  # 转人工 / 投诉 win over a pending question
+            return decision
+        return self._answered(state, text, None, u) or follows_up(state, u, decision, self.guides)
+
+    def _answered(self, state: ConversationState, text: str, button: Payload | None,
+                  u: Understanding) -> Decision | None:
+        """The reply to the bot's pending question: an option chosen, or all of them declined."""
+        if state.pending is None:
+            return None
+        intent = button.intent if button else u.intent
+        option = chosen(text, button, intent, state.pending.options, self.assistant.entries)
+        if option is not None:
+            return Decision("answer", item=option, section=state.pending.section or u.section,
+                            candidates=state.pending.options, confidence=1.0, intent="choose_option")
+        if declined(text, button):
+            return Decision("out_of_scope", intent="deny", confidence=1.0)
+        return None
+
+    def _button(self, button: Payload, u: Understanding) -> Decision:
+        """A button outside any pending question: a handoff button, or an option tapped late."""
+        targets = self.assistant.settings.decision.handoff_intents
+        target = button.entities.get("target") if button.intent == "handoff" else targets.get(button.intent)
+        if target in ("agent", "hotline"):
+            return Decision("handoff", target=target, confidence=1.0, intent=button.intent)  # type: ignore[arg-type]
+        item = button.entities.get("item")
+        if button.intent == "choose_option" and item in self.assistant.entries:
+            return Decision("answer", item=item, candidates=[item], confidence=1.0, intent=button.intent)
+        return self.assistant.decide(u)
+
+    def _remember(self, state: ConversationState, decision: Decision) -> None:
+        state.pending = Pending(decision.candidates, decision.section) if decision.outcome == "clarify" else None
+        if decision.outcome == "answer":
+            state.item = decision.item
+        if decision.outcome == "out_of_scope" or (decision.outcome == "clarify" and not decision.candidates):
+            state.failures += 1
+        elif decision.outcome != "smalltalk":
+            state.failures = 0
+
+    def _offer_person(self) -> BotMessage:
+        return BotMessage(replies.offer_person(self.assistant.settings.centre),
+                          [Button(replies.TO_AGENT, payload("handoff", target="agent")),
+                           Button(replies.TO_HOTLINE, payload("handoff", target="hotline"))])
+
+
+def build_dialogue(assistant: Assistant, settings: DialogueSettings | None = None) -> Dialogue:
+    """The engine with the configured tracker store (in-process memory by default)."""
+    settings = settings or assistant.settings.dialogue
+    store = tracker_store_from_url(settings.tracker_url, settings.session_expiry_minutes * 60)
+    return Dialogue(assistant, store, settings)

@@ -1,0 +1,42 @@
+"""What the assistant remembers of one conversation, as plain JSON for any tracker store.
+
+Only what the next turn needs: the guide being discussed, the question the bot is waiting
+on, consecutive failures, and a short masked transcript for a handoff's work order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Pending:
+    """A question the bot asked and is waiting for the answer to: which of ``options``
+    (guide slugs, shown as buttons) the citizen means, and the section they asked about."""
+
+    options: list[str]
+    section: str | None = None
+
+
+@dataclass
+class ConversationState:
+    item: str | None = None  # the guide the conversation is about: follow-ups resolve against it
+    pending: Pending | None = None
+    failures: int = 0  # consecutive turns the bot could not help with
+    transcript: list[dict[str, str]] = field(default_factory=list)  # {"role", "text"}, personal data masked
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> ConversationState:
+        if not raw:
+            return cls()
+        pending = raw.get("pending")
+        return cls(item=raw.get("item"), pending=Pending(**pending) if pending else None,
+                   failures=int(raw.get("failures", 0)), transcript=list(raw.get("transcript", [])))
+
+    def record(self, role: str, text: str, keep: int) -> None:
+        """Append to the transcript (already masked), keeping the last ``keep`` lines."""
+        self.transcript = [*self.transcript, {"role": role, "text": text}][-keep:]

@@ -1,0 +1,113 @@
+"""Conversations through the engine the channels use: follow-ups, switching guides, answers to
+the bot's own questions, button payloads, failures and the state kept between turns."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.dialogue.choices import chosen, chosen_by_number
+from bot.dialogue.engine import Dialogue, UserMessage
+from bot.dialogue.payloads import Payload, parse_payload, payload
+from bot.dialogue.state import ConversationState, Pending
+from bot.tracker import ConversationKey, tracker_store_from_url
+
+OPTIONS = ["housing-fund-rent", "housing-fund-purchase", "housing-fund-retire"]
+
+
+@pytest.fixture
+def dialogue(assistant: Assistant) -> Dialogue:
+    return Dialogue(assistant, tracker_store_from_url(None, 0), assistant.settings.dialogue)
+
+
+def talk(dialogue: Dialogue, *texts: str, sender: str = "citizen") -> list:
+    return [dialogue.handle(UserMessage(text, sender)) for text in texts]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('/choose_option{"item": "id-card-reissue"}', Payload("choose_option", {"item": "id-card-reissue"})),
+    ("/deny", Payload("deny")),
+    ("/choose_option{not json}", None),
+    ("/choose_option[1]", None),
+    ("身份证/补办", None),
+])
+def test_payloads_are_parsed_the_rasa_way_and_malformed_ones_are_text(text: str, expected: Payload | None) -> None:
+    assert parse_payload(text) == expected
+
+
+def test_payload_round_trip() -> None:
+    assert parse_payload(payload("handoff", target="agent")) == Payload("handoff", {"target": "agent"})
+
+
+@pytest.mark.parametrize(("text", "index"), [("2", 1), ("第二个", 1), ("选3", 2), ("②", 1), ("第一项。", 0),
+                                             ("１", 0), ("4", None), ("第二个月", None), ("22", None)])
+def test_an_option_can_be_chosen_by_its_number(text: str, index: int | None) -> None:
+    assert chosen_by_number(text, OPTIONS) == (OPTIONS[index] if index is not None else None)
+
+
+def test_an_option_can_be_chosen_by_name_button_or_yes(assistant: Assistant) -> None:
+    entries = assistant.entries
+    assert chosen("租房提取住房公积金", None, "ask", OPTIONS, entries) == "housing-fund-rent"
+    assert chosen("x", Payload("choose_option", {"item": "housing-fund-retire"}), "choose_option", OPTIONS,
+                  entries) == "housing-fund-retire"
+    assert chosen("x", Payload("choose_option", {"item": "passport"}), "choose_option", OPTIONS, entries) is None
+    assert chosen("是的", None, "affirm", OPTIONS[:1], entries) == OPTIONS[0]
+    assert chosen("是的", None, "affirm", OPTIONS, entries) is None  # yes to three options picks none
+
+
+def test_state_survives_a_json_round_trip() -> None:
+    state = ConversationState(item="passport", pending=Pending(OPTIONS, "fee"), failures=1)
+    state.record("user", "护照多少钱", keep=2)
+    assert ConversationState.from_dict(state.to_dict()) == state
+    assert ConversationState.from_dict(None) == ConversationState()
+
+
+def test_a_follow_up_asks_about_the_guide_being_discussed(dialogue: Dialogue) -> None:
+    first, cost, where = talk(dialogue, "身份证丢了怎么补办", "要多少钱", "在哪办")
+    assert (first.decision.outcome, first.decision.item) == ("answer", "id-card-reissue")
+    assert (cost.decision.item, cost.decision.section) == ("id-card-reissue", "fee")
+    assert (where.decision.item, where.decision.section) == ("id-card-reissue", "location")
+    assert cost.answer is not None and cost.answer.sections[0].key == "fee"
+
+
+def test_a_new_guide_switches_the_conversation(dialogue: Dialogue) -> None:
+    _, switched, follow = talk(dialogue, "结婚登记要带什么", "那离婚呢", "要多久")
+    assert switched.decision.item == "divorce-registration"
+    assert (follow.decision.item, follow.decision.section) == ("divorce-registration", "time_limit")
+
+
+def test_the_answer_to_a_clarifying_question_is_read_against_its_options(dialogue: Dialogue) -> None:
+    asked, picked = talk(dialogue, "公积金怎么取", "2")
+    assert asked.decision.outcome == "clarify"
+    assert (picked.decision.outcome, picked.decision.item) == ("answer", asked.decision.candidates[1])
+    asked, tapped = talk(dialogue, "公积金提取要带啥", payload("choose_option", item="housing-fund-rent"),
+                         sender="other")
+    assert asked.decision.outcome == "clarify" and asked.decision.section == "materials"
+    assert "housing-fund-rent" in asked.decision.candidates
+    assert (tapped.decision.item, tapped.decision.section) == ("housing-fund-rent", "materials")
+
+
+def test_declining_every_option_and_failing_twice_offers_a_person(dialogue: Dialogue) -> None:
+    asked, declined, lost = talk(dialogue, "公积金怎么取", "都不是", "帮我写一首诗")
+    assert asked.decision.outcome == "clarify"
+    assert declined.decision.outcome == "out_of_scope" and not declined.messages[0].buttons
+    assert lost.decision.outcome == "out_of_scope"
+    payloads = [button.payload for button in lost.messages[-1].buttons]
+    assert payloads == [payload("handoff", target="agent"), payload("handoff", target="hotline")]
+    handed = talk(dialogue, payloads[1])[0]
+    assert (handed.decision.outcome, handed.decision.target) == ("handoff", "hotline")
+
+
+def test_smalltalk_keeps_the_thread_and_senders_are_kept_apart(dialogue: Dialogue) -> None:
+    talk(dialogue, "护照怎么办", "谢谢", sender="a")
+    talk(dialogue, "结婚登记怎么办", sender="b")
+    follow_a, follow_b = talk(dialogue, "要带啥", sender="a")[0], talk(dialogue, "要带啥", sender="b")[0]
+    assert (follow_a.decision.item, follow_a.decision.section) == ("passport", "materials")
+    assert follow_b.decision.item == "marriage-registration"
+
+
+def test_the_transcript_is_kept_masked(dialogue: Dialogue) -> None:
+    talk(dialogue, "我的电话是13812345678，身份证丢了怎么补办")
+    stored = dialogue.store.load(ConversationKey("api", "citizen"))
+    assert stored is not None and stored["item"] == "id-card-reissue"
+    assert "13812345678" not in str(stored) and stored["transcript"][0]["role"] == "user"
