@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from knowledge.answer import hours_lines
 from knowledge.schema import CentreProfile
 
 SMALLTALK = {
@@ -36,6 +37,16 @@ def handoff(target: str, centre: CentreProfile) -> str:
                 f"您也可以拨打{centre.consultation.label}{centre.consultation.number}。")
     return (f"您反映的情况将转交{centre.hotline.label}（{centre.hotline.number}）办理，"
             f"工作人员会按规定时限联系您并反馈结果。")
+
+
+def work_order_filed(centre: CentreProfile, reference: str) -> str:
+    return handoff("hotline", centre) + f"工单编号：{reference}，请记下以便查询办理进度。"
+
+
+def staff_off_duty(centre: CentreProfile) -> str:
+    hours = "；".join(hours_lines(centre.hours)[:2])
+    return (f"现在不是人工服务时间（{hours}）。您可以把问题提交给{centre.hotline.label}，"
+            f"我会把您说过的内容整理好一并转过去；也可以在服务时间再来找人工。")
 
 
 def offer_person(centre: CentreProfile) -> str:

@@ -111,6 +111,22 @@ class DialogueSettings(Section):
     transcript_turns: int = Field(default=20, ge=2)  # masked lines kept for a handoff's work order
 
 
+class HandoffSettings(Section):
+    """Handing over to 12345 (work orders through an outbox) or to staff (during opening hours)."""
+
+    database_url: str | None = None  # work orders and their outbox; default: store.database_url
+    webhook_url: str | None = None  # DAOBAN_WORK_ORDER_WEBHOOK: where work orders are posted; None: kept only
+    webhook_secret: str | None = None  # DAOBAN_WORK_ORDER_SECRET: HMAC key of X-Daoban-Signature (env only, please)
+    timeout: float = Field(default=5.0, gt=0)  # seconds per delivery attempt
+    base_delay: float = Field(default=2.0, gt=0)  # first retry after this many seconds, doubling …
+    max_delay: float = Field(default=300.0, gt=0)  # … up to this
+    poll_interval: float = Field(default=1.0, gt=0)
+    timezone: str = "Asia/Shanghai"  # of centre.hours, for "are staff on duty now"
+    work_order_kinds: dict[str, Literal["consult", "help", "complaint", "report", "suggestion", "praise"]] = {
+        "complaint": "complaint", "report": "report", "suggestion": "suggestion", "praise": "praise"}
+    default_kind: Literal["consult", "help"] = "help"  # any other handoff to 12345 (nothing covers it, asked for)
+
+
 class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -124,6 +140,7 @@ class Settings(Section):
     nlu: NluSettings = NluSettings()
     decision: DecisionSettings = DecisionSettings()
     dialogue: DialogueSettings = DialogueSettings()
+    handoff: HandoffSettings = HandoffSettings()
     centre: CentreProfile
 
 
@@ -135,6 +152,8 @@ ENVIRONMENT_OVERRIDES = {
     "DAOBAN_PORT": ("server", "port"),
     "DAOBAN_EMBEDDING_CACHE": ("nlu", "embedding_cache_url"),
     "DAOBAN_TRACKER_URL": ("dialogue", "tracker_url"),
+    "DAOBAN_WORK_ORDER_WEBHOOK": ("handoff", "webhook_url"),
+    "DAOBAN_WORK_ORDER_SECRET": ("handoff", "webhook_secret"),
 }
 NESTED_OVERRIDES = {
     "DAOBAN_ENCODER": ("nlu", "encoder", "backend"),
@@ -174,6 +193,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     for training in settings.decision.training:
         training.files = [(base / path).resolve() for path in training.files]
         training.kb = [(base / path).resolve() for path in training.kb]
+    if settings.handoff.database_url:
+        settings.handoff.database_url = _resolve_sqlite(settings.handoff.database_url, base)
     if settings.dialogue.tracker_url:
         settings.dialogue.tracker_url = _resolve_sqlite(settings.dialogue.tracker_url, base)
     if settings.nlu.embedding_cache_url:

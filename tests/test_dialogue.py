@@ -3,14 +3,23 @@ the bot's own questions, button payloads, failures and the state kept between tu
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 import pytest
+from sqlalchemy import text
 
 from bot.assistant import Assistant
 from bot.dialogue.choices import chosen, chosen_by_number
 from bot.dialogue.engine import Dialogue, UserMessage
 from bot.dialogue.payloads import Payload, parse_payload, payload
 from bot.dialogue.state import ConversationState, Pending
+from bot.handoff.outbox import WorkOrderStore
+from bot.handoff.policy import staffed
 from bot.tracker import ConversationKey, tracker_store_from_url
+from daoban.settings import Settings
 
 OPTIONS = ["housing-fund-rent", "housing-fund-purchase", "housing-fund-retire"]
 
@@ -111,3 +120,53 @@ def test_the_transcript_is_kept_masked(dialogue: Dialogue) -> None:
     stored = dialogue.store.load(ConversationKey("api", "citizen"))
     assert stored is not None and stored["item"] == "id-card-reissue"
     assert "13812345678" not in str(stored) and stored["transcript"][0]["role"] == "user"
+
+
+WEDNESDAY_10 = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+SUNDAY_10 = datetime(2026, 12, 6, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.parametrize(("when", "on_duty"), [
+    (WEDNESDAY_10, True), (WEDNESDAY_10.replace(hour=12, minute=30), True),  # 午间不间断
+    (WEDNESDAY_10.replace(hour=17), False), (WEDNESDAY_10.replace(hour=8, minute=59), False),
+    (datetime(2026, 12, 5, 11, 59, tzinfo=ZoneInfo("Asia/Shanghai")), True),  # Saturday morning
+    (datetime(2026, 12, 5, 14, 0, tzinfo=ZoneInfo("Asia/Shanghai")), False), (SUNDAY_10, False),
+])
+def test_staff_are_on_duty_in_the_centres_hours(settings: Settings, when: datetime, on_duty: bool) -> None:
+    assert staffed(when, settings.centre.hours) is on_duty
+
+
+def filing_dialogue(assistant: Assistant, tmp_path: Path, now: datetime) -> Dialogue:
+    orders = WorkOrderStore(f"sqlite:///{tmp_path / 'orders.db'}")
+    orders.create_schema()
+    return Dialogue(assistant, tracker_store_from_url(None, 0), assistant.settings.dialogue, orders, lambda: now)
+
+
+def test_a_complaint_files_a_work_order_drafted_from_the_conversation(assistant: Assistant, tmp_path: Path) -> None:
+    dialogue = filing_dialogue(assistant, tmp_path, WEDNESDAY_10)
+    _, complaint = talk(dialogue, "身份证丢了怎么补办", "我要投诉，窗口让我跑了三趟，我电话13812345678")
+    assert (complaint.decision.outcome, complaint.decision.target) == ("handoff", "hotline")
+    assert dialogue.work_orders is not None and dialogue.work_orders.pending_count() == 1
+    reference = re.search(r"GD\d{14}", complaint.messages[0].text)
+    assert reference is not None
+    with dialogue.work_orders.engine.connect() as connection:
+        order_id = connection.execute(text("SELECT id FROM work_order")).scalar_one()
+    order = dialogue.work_orders.get(order_id)
+    assert order is not None and order.reference == reference.group(0)
+    assert order.kind == "complaint" and order.item == "id-card-reissue"
+    assert order.department == assistant.entries["id-card-reissue"].department
+    assert "跑了三趟" in order.summary and assistant.entries["id-card-reissue"].name in order.summary
+    assert [turn.role for turn in order.transcript][:3] == ["user", "bot", "user"]
+    assert "13812345678" not in order.model_dump_json()
+
+
+def test_asking_for_a_person_out_of_hours_offers_12345_instead(assistant: Assistant, tmp_path: Path) -> None:
+    on_duty = filing_dialogue(assistant, tmp_path, WEDNESDAY_10)
+    assert "正在为您转接人工" in talk(on_duty, "转人工")[0].messages[0].text
+    off_duty = filing_dialogue(assistant, tmp_path, SUNDAY_10)
+    asked = talk(off_duty, "转人工", sender="sunday")[0]
+    assert (asked.decision.outcome, asked.decision.target) == ("handoff", "agent")
+    assert "不是人工服务时间" in asked.messages[0].text
+    filed = talk(off_duty, asked.messages[0].buttons[0].payload, sender="sunday")[0]
+    assert re.search(r"GD\d{14}", filed.messages[0].text)
+    assert off_duty.work_orders is not None and off_duty.work_orders.pending_count() == 1

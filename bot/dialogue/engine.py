@@ -13,6 +13,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot import replies
 from bot.assistant import Assistant, BotMessage, Button, Turn
@@ -20,6 +22,8 @@ from bot.decision import Decision
 from bot.dialogue.choices import chosen, declined
 from bot.dialogue.payloads import Payload, parse_payload, payload
 from bot.dialogue.state import ConversationState, Pending
+from bot.handoff.outbox import WorkOrderStore
+from bot.handoff.policy import draft_work_order, staffed
 from bot.tracker import ConversationKey, TrackerStore, tracker_store_from_url
 from daoban.settings import DialogueSettings
 from knowledge.schema import FaqEntry
@@ -55,14 +59,18 @@ def follows_up(state: ConversationState, u: Understanding, decision: Decision, g
 
 
 class Dialogue:
-    def __init__(self, assistant: Assistant, store: TrackerStore, settings: DialogueSettings) -> None:
+    def __init__(self, assistant: Assistant, store: TrackerStore, settings: DialogueSettings,
+                 work_orders: WorkOrderStore | None = None, now: Callable[[], datetime] | None = None) -> None:
         self.assistant, self.store, self.settings = assistant, store, settings
+        self.work_orders = work_orders  # None: handoffs to 12345 are not filed (evaluation)
+        handoff = assistant.settings.handoff
+        self.now = now or (lambda: datetime.now(ZoneInfo(handoff.timezone)))
         self.guides = frozenset(slug for slug, entry in assistant.entries.items() if not isinstance(entry, FaqEntry))
 
     def handle(self, message: UserMessage) -> Turn:
         key = ConversationKey(message.channel, message.sender)
         state = ConversationState.from_dict(self.store.load(key))
-        turn = self.turn(state, message.text)
+        turn = self.turn(state, message)
         self.store.save(key, state.to_dict())
         return turn
 
@@ -71,20 +79,38 @@ class Dialogue:
         sender = uuid.uuid4().hex
         return lambda text: self.handle(UserMessage(text, sender, channel)).decision
 
-    def turn(self, state: ConversationState, text: str) -> Turn:
+    def turn(self, state: ConversationState, message: UserMessage) -> Turn:
+        text, keep = message.text, self.settings.transcript_turns
         button = parse_payload(text)
         u = self.assistant.understander.understand("" if button else text)
+        state.record("user", text if button else u.masked, keep)
         decision = self._decide(state, text, button, u)
         turn = self.assistant.render(u, decision)
         if decision.intent == "deny" and decision.outcome == "out_of_scope":
             turn.messages = [BotMessage(replies.DECLINED)]
+        if decision.outcome == "handoff":
+            turn.messages = [self._hand_off(state, decision, message)]
         self._remember(state, decision)
         if state.failures >= self.settings.failures_before_offer:
             turn.messages.append(self._offer_person())
-        keep = self.settings.transcript_turns
-        state.record("user", u.masked if not button else text, keep)
         state.record("bot", mask_personal(turn.messages[0].text if turn.messages else ""), keep)
         return turn
+
+    def _hand_off(self, state: ConversationState, decision: Decision, message: UserMessage) -> BotMessage:
+        """To staff when they are on duty (otherwise say so and offer 12345), or to 12345 as a
+        work order drafted from the conversation, stored durably before the reply says so."""
+        centre, handoff = self.assistant.settings.centre, self.assistant.settings.handoff
+        if decision.target == "agent":
+            if staffed(self.now(), centre.hours):
+                return BotMessage(replies.handoff("agent", centre))
+            return BotMessage(replies.staff_off_duty(centre), [Button(replies.TO_HOTLINE,
+                                                                      payload("handoff", target="hotline"))])
+        if self.work_orders is None:
+            return BotMessage(replies.handoff("hotline", centre))
+        kind = handoff.work_order_kinds.get(decision.intent or "", handoff.default_kind)
+        order = self.work_orders.create(draft_work_order(kind, state, self.assistant.entries, message.channel,
+                                                         message.sender))
+        return BotMessage(replies.work_order_filed(centre, order.reference))
 
     def _decide(self, state: ConversationState, text: str, button: Payload | None, u: Understanding) -> Decision:
         if button is not None:
@@ -134,8 +160,11 @@ class Dialogue:
                            Button(replies.TO_HOTLINE, payload("handoff", target="hotline"))])
 
 
-def build_dialogue(assistant: Assistant, settings: DialogueSettings | None = None) -> Dialogue:
-    """The engine with the configured tracker store (in-process memory by default)."""
-    settings = settings or assistant.settings.dialogue
-    store = tracker_store_from_url(settings.tracker_url, settings.session_expiry_minutes * 60)
-    return Dialogue(assistant, store, settings)
+def build_dialogue(assistant: Assistant) -> Dialogue:
+    """The engine with the configured tracker store (in-process memory by default) and the
+    work-order store (the main database unless ``handoff.database_url`` names another)."""
+    settings = assistant.settings
+    store = tracker_store_from_url(settings.dialogue.tracker_url, settings.dialogue.session_expiry_minutes * 60)
+    work_orders = WorkOrderStore(settings.handoff.database_url or settings.store.database_url)
+    work_orders.create_schema()
+    return Dialogue(assistant, store, settings.dialogue, work_orders)

@@ -1,0 +1,52 @@
+"""Handing a conversation over: whether staff are on duty for a live handoff, and the 12345
+work order drafted from the conversation so nobody has to repeat themselves.
+
+The rules (which intents become which kind of work order, the time zone of the hours) live
+in ``config.yml`` ``handoff``; the hours are the centre's own (``centre.hours``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from bot.dialogue.state import ConversationState
+from bot.handoff.work_orders import KIND_LABELS, Turn, WorkOrder, WorkOrderKind
+from knowledge.schema import Entry, Hours
+
+SUMMARY_CHARS = 200  # the citizen's own words quoted in the summary, at most
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def staffed(now: datetime, hours: Hours) -> bool:
+    """Whether ``now`` (in the centre's time zone) falls in the centre's opening hours.
+    Public holidays are not known here: a holiday reads as its weekday."""
+    ranges = hours.weekdays if now.weekday() < 5 else hours.saturday if now.weekday() == 5 else hours.sunday
+    minute = now.hour * 60 + now.minute
+    return any(_minutes(start) <= minute < _minutes(end) for start, end in (r.split("-") for r in ranges))
+
+
+def summary(kind_label: str, state: ConversationState, entries: Mapping[str, Entry]) -> str:
+    """One line for the 12345 agent: what kind of matter, about which guide, in the citizen's words."""
+    said = [line["text"] for line in state.transcript if line["role"] == "user" and not line["text"].startswith("/")]
+    words = "；".join(said[-3:])[-SUMMARY_CHARS:] or "（未留言）"
+    entry = entries.get(state.item) if state.item else None
+    about = f"，涉及事项“{entry.name}”" if entry else ""
+    return f"市民经导办助手提交{kind_label}{about}。市民原话：{words}"
+
+
+def draft_work_order(kind: WorkOrderKind, state: ConversationState, entries: Mapping[str, Entry], channel: str,
+                     sender: str) -> WorkOrder:
+    """A work order from the conversation so far; the handling department is the one the
+    guide under discussion names, when there is one. No contact details: those need the
+    citizen's consent, asked for separately."""
+    entry = entries.get(state.item) if state.item else None
+    transcript = [Turn(role="user" if line["role"] == "user" else "bot", text=line["text"])
+                  for line in state.transcript]
+    return WorkOrder(kind=kind, summary=summary(KIND_LABELS[kind], state, entries),
+                     department=getattr(entry, "department", None), transcript=transcript, channel=channel,
+                     sender=sender, item=state.item)
