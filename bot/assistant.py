@@ -68,12 +68,13 @@ class Assistant:
         understanding = self.understander.understand(text)
         return self.render(understanding, self.decide(understanding))
 
-    def render(self, understanding: Understanding, decision: Decision) -> Turn:
-        """The bot's messages for a decision: the guide's answer, buttons, or a handoff."""
+    def render(self, understanding: Understanding, decision: Decision, choices: dict[str, str] | None = None) -> Turn:
+        """The bot's messages for a decision: the guide's answer (tailored to the situation
+        ``choices``), buttons, or a handoff."""
         answer = None
         centre = self.settings.centre
         if decision.outcome == "answer" and decision.item:
-            answer = answer_for(self.entries.get, centre, decision.item, focus=decision.section)
+            answer = answer_for(self.entries.get, centre, decision.item, focus=decision.section, choices=choices)
             messages = [BotMessage(t) for t in render_text(answer, self.settings.answer.max_message_bytes)] \
                 if answer else [BotMessage(replies.out_of_scope(centre))]
         elif decision.outcome == "clarify":

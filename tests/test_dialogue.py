@@ -15,6 +15,7 @@ from bot.assistant import Assistant
 from bot.dialogue.choices import chosen, chosen_by_number
 from bot.dialogue.engine import Dialogue, UserMessage
 from bot.dialogue.payloads import Payload, parse_payload, payload
+from bot.dialogue.situations import chosen_option, number_in
 from bot.dialogue.state import ConversationState, Pending
 from bot.handoff.outbox import WorkOrderStore
 from bot.handoff.policy import staffed
@@ -170,3 +171,55 @@ def test_asking_for_a_person_out_of_hours_offers_12345_instead(assistant: Assist
     filed = talk(off_duty, asked.messages[0].buttons[0].payload, sender="sunday")[0]
     assert re.search(r"GD\d{14}", filed.messages[0].text)
     assert off_duty.work_orders is not None and off_duty.work_orders.pending_count() == 1
+
+
+def test_situations_are_asked_one_at_a_time_and_tailor_the_list(dialogue: Dialogue, assistant: Assistant) -> None:
+    item = assistant.entries["id-card-reissue"]
+    first = item.situations[0]
+    asked = talk(dialogue, "身份证丢了要带啥")[0]
+    assert (asked.decision.item, asked.decision.section) == ("id-card-reissue", "materials")
+    assert asked.answer is None and first.question in asked.messages[0].text
+    labels = [button.title for button in asked.messages[0].buttons]
+    assert labels[:-1] == [option.label for option in first.options] and "跳过" in labels[-1]
+    turns = [talk(dialogue, asked.messages[0].buttons[1].payload)[0]]
+    while turns[-1].answer is None:  # every further question, answered by number
+        turns.append(talk(dialogue, "1")[0])
+    assert len(turns) == len(item.situations)
+    final = turns[-1]
+    assert final.decision.item == "id-card-reissue" and final.answer is not None
+    assert final.answer.situation and final.answer.situation[0].label == first.options[1].label
+    assert "按您的情况" in final.messages[0].text
+    again = talk(dialogue, "要带啥")[0]  # asked once per conversation
+    assert again.answer is not None and again.answer.situation == final.answer.situation
+
+
+def test_a_situation_question_can_be_skipped_or_ignored(dialogue: Dialogue) -> None:
+    asked, skipped = talk(dialogue, "身份证丢了要带啥", "跳过")
+    assert asked.answer is None
+    assert skipped.answer is not None and not skipped.answer.situation
+    ignored = talk(dialogue, "身份证丢了要带啥", "要多少钱", sender="other")[1]
+    assert (ignored.decision.item, ignored.decision.section) == ("id-card-reissue", "fee")
+    assert talk(dialogue, "要带啥", sender="other")[0].answer is not None  # not asked again
+
+
+def test_questions_about_other_sections_get_no_situation_questions(dialogue: Dialogue) -> None:
+    fee = talk(dialogue, "身份证补办要多少钱")[0]
+    assert fee.answer is not None and fee.answer.sections[0].key == "fee"
+
+
+@pytest.mark.parametrize(("text", "number"), [("我七十二了", 72), ("72岁", 72), ("一百零五", 105), ("十五岁", 15),
+                                              ("两个孩子", 2), ("没有", None)])
+def test_numbers_are_read_in_digits_and_chinese(text: str, number: int | None) -> None:
+    assert number_in(text) == number
+
+
+def test_a_number_picks_the_option_whose_range_it_falls_in(assistant: Assistant) -> None:
+    age = assistant.entries["drivers-license-renew"].situations[0]
+    picked = {text: chosen_option(text, None, age) for text in ("我七十二了", "59岁", "刚满60", "1")}
+    labels = {option.key: option.label for option in age.options}
+    assert labels[picked["我七十二了"]].startswith("年满70")
+    assert labels[picked["59岁"]].startswith("未满60") and labels[picked["刚满60"]].startswith("年满60")
+    assert picked["1"] == age.options[0].key  # a bare number is the option's number
+    place = assistant.entries["id-card-reissue"].situations[0]
+    assert chosen_option("我62岁", None, place) is None  # these options state no ranges
+    assert chosen_option("外省的", None, place) == place.options[1].key

@@ -28,20 +28,24 @@ def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
-def chosen_by_name(text: str, options: list[str], entries: Mapping[str, Entry]) -> str | None:
-    """The option the reply names by what sets it apart from the other options: 租房的 picks
-    住房公积金提取（租房） over （购房）, as their shared 住房公积金 tells nothing. Compared as
-    character bigrams of the options' names and aliases, so 租房提取 and 提取（租房） both match."""
+def distinctive(text: str, names: Mapping[str, list[str]]) -> str | None:
+    """The one key whose names share the most with ``text`` of what sets them apart from the
+    other keys' names: 租房的 picks 住房公积金提取（租房） over （购房）, as their shared 住房公积金
+    tells nothing. Compared as character bigrams, so 租房提取 and 提取（租房） both match."""
     reply = _bigrams(normalize(text).text)
-    grams = {slug: set().union(*(_bigrams(normalize(name).text) for name in [entry.name, *entry.aliases]))
-             for slug in options if (entry := entries.get(slug)) is not None}
+    grams = {key: set().union(*(_bigrams(normalize(name).text) for name in texts)) for key, texts in names.items()}
     scores = {}
-    for slug, own in grams.items():
-        others = set().union(*(g for other, g in grams.items() if other != slug))
-        scores[slug] = len(reply & (own - others))
+    for key, own in grams.items():
+        others = set().union(*(g for other, g in grams.items() if other != key))
+        scores[key] = len(reply & (own - others))
     best = max(scores.values(), default=0)
-    winners = [slug for slug, score in scores.items() if score == best]
+    winners = [key for key, score in scores.items() if score == best]
     return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def chosen_by_name(text: str, options: list[str], entries: Mapping[str, Entry]) -> str | None:
+    return distinctive(text, {slug: [entry.name, *entry.aliases] for slug in options
+                              if (entry := entries.get(slug)) is not None})
 
 
 def declined(text: str, payload: Payload | None) -> bool:

@@ -21,12 +21,13 @@ from bot.assistant import Assistant, BotMessage, Button, Turn
 from bot.decision import Decision
 from bot.dialogue.choices import chosen, declined
 from bot.dialogue.payloads import Payload, parse_payload, payload
+from bot.dialogue.situations import ASKED_FOR, chosen_option, next_question, question_message, skipped
 from bot.dialogue.state import ConversationState, Pending
 from bot.handoff.outbox import WorkOrderStore
 from bot.handoff.policy import draft_work_order, staffed
 from bot.tracker import ConversationKey, TrackerStore, tracker_store_from_url
 from daoban.settings import DialogueSettings
-from knowledge.schema import FaqEntry
+from knowledge.schema import FaqEntry, ServiceItem
 from nlu.pipeline import Understanding
 from nlu.privacy import mask_personal
 
@@ -85,12 +86,13 @@ class Dialogue:
         u = self.assistant.understander.understand("" if button else text)
         state.record("user", text if button else u.masked, keep)
         decision = self._decide(state, text, button, u)
-        turn = self.assistant.render(u, decision)
+        turn = self.assistant.render(u, decision, state.choices.get(decision.item or ""))
         if decision.intent == "deny" and decision.outcome == "out_of_scope":
             turn.messages = [BotMessage(replies.DECLINED)]
         if decision.outcome == "handoff":
             turn.messages = [self._hand_off(state, decision, message)]
         self._remember(state, decision)
+        self._guide_situations(state, decision, turn)
         if state.failures >= self.settings.failures_before_offer:
             turn.messages.append(self._offer_person())
         state.record("bot", mask_personal(turn.messages[0].text if turn.messages else ""), keep)
@@ -125,6 +127,8 @@ class Dialogue:
         """The reply to the bot's pending question: an option chosen, or all of them declined."""
         if state.pending is None:
             return None
+        if state.pending.situation is not None:
+            return self._situation_answered(state, state.pending, text, button)
         intent = button.intent if button else u.intent
         option = chosen(text, button, intent, state.pending.options, self.assistant.entries)
         if option is not None:
@@ -133,6 +137,23 @@ class Dialogue:
         if declined(text, button):
             return Decision("out_of_scope", intent="deny", confidence=1.0)
         return None
+
+    def _situation_answered(self, state: ConversationState, pending: Pending, text: str,
+                            button: Payload | None) -> Decision | None:
+        """An answer to a situation question (or 跳过) continues with the same guide; anything
+        else is a new question, and the guide's situations count as skipped."""
+        item = pending.item or ""
+        entry = self.assistant.entries.get(item)
+        situation = next((s for s in getattr(entry, "situations", []) if s.key == pending.situation), None)
+        option = chosen_option(text, button, situation) if situation is not None else None
+        if option is not None and situation is not None:
+            state.choices.setdefault(item, {})[situation.key] = option
+        else:  # skipped, or ignored for a question of its own
+            state.guided.append(item)
+            if not skipped(text, button):
+                return None
+        return Decision("answer", item=item, section=pending.section, candidates=[item], confidence=1.0,
+                        intent="choose_situation")
 
     def _button(self, button: Payload, u: Understanding) -> Decision:
         """A button outside any pending question: a handoff button, or an option tapped late."""
@@ -144,6 +165,19 @@ class Dialogue:
         if button.intent == "choose_option" and item in self.assistant.entries:
             return Decision("answer", item=item, candidates=[item], confidence=1.0, intent=button.intent)
         return self.assistant.decide(u)
+
+    def _guide_situations(self, state: ConversationState, decision: Decision, turn: Turn) -> None:
+        """Before a guide's materials, ask the next of its situation questions (情形引导)."""
+        if decision.outcome != "answer" or decision.section not in ASKED_FOR or decision.intent == ASK_ALL:
+            return
+        entry = self.assistant.entries.get(decision.item or "")
+        situation = next_question(entry, state)
+        if situation is None or not isinstance(entry, ServiceItem):
+            if entry is not None and entry.slug not in state.guided and getattr(entry, "situations", None):
+                state.guided.append(entry.slug)  # all answered: the tailored list was given
+            return
+        turn.messages, turn.answer = [question_message(entry, situation)], None
+        state.pending = Pending([o.key for o in situation.options], decision.section, entry.slug, situation.key)
 
     def _remember(self, state: ConversationState, decision: Decision) -> None:
         state.pending = Pending(decision.candidates, decision.section) if decision.outcome == "clarify" else None

@@ -12,11 +12,14 @@ from typing import Any
 
 @dataclass
 class Pending:
-    """A question the bot asked and is waiting for the answer to: which of ``options``
-    (guide slugs, shown as buttons) the citizen means, and the section they asked about."""
+    """A question the bot asked and is waiting for the answer to: which of ``options`` the
+    citizen means — guide slugs, or, when ``situation`` is set, that situation's option keys
+    for ``item`` — and the section they asked about."""
 
     options: list[str]
     section: str | None = None
+    item: str | None = None
+    situation: str | None = None
 
 
 @dataclass
@@ -24,6 +27,8 @@ class ConversationState:
     item: str | None = None  # the guide the conversation is about: follow-ups resolve against it
     pending: Pending | None = None
     failures: int = 0  # consecutive turns the bot could not help with
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)  # item → {situation: option}
+    guided: list[str] = field(default_factory=list)  # items whose situation questions are over (answered or skipped)
     transcript: list[dict[str, str]] = field(default_factory=list)  # {"role", "text"}, personal data masked
 
     def to_dict(self) -> dict[str, Any]:
@@ -35,7 +40,8 @@ class ConversationState:
             return cls()
         pending = raw.get("pending")
         return cls(item=raw.get("item"), pending=Pending(**pending) if pending else None,
-                   failures=int(raw.get("failures", 0)), transcript=list(raw.get("transcript", [])))
+                   failures=int(raw.get("failures", 0)), choices=dict(raw.get("choices", {})),
+                   guided=list(raw.get("guided", [])), transcript=list(raw.get("transcript", [])))
 
     def record(self, role: str, text: str, keep: int) -> None:
         """Append to the transcript (already masked), keeping the last ``keep`` lines."""

@@ -1,0 +1,95 @@
+"""Situation guidance (情形引导): for a guide whose materials depend on the citizen's case,
+ask its questions one at a time with buttons (skippable), then give the tailored list.
+
+Asked only when the citizen wants the materials or the whole guide, not for a question about
+the fee or the hours; asked once per guide and conversation — ignoring a question (asking
+something else) counts as skipping it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.assistant import BotMessage, Button
+from bot.dialogue.choices import chosen_by_number, distinctive
+from bot.dialogue.payloads import Payload, payload
+from bot.dialogue.state import ConversationState
+from knowledge.schema import Entry, ServiceItem, Situation
+
+ASKED_FOR = (None, "materials")  # sections whose answer the situations change
+SKIP = "跳过，看完整清单"
+_SKIP_WORDS = ("跳过", "不知道", "不清楚", "不确定", "都不是")
+_DIGITS = dict(zip("零一二两三四五六七八九", (0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+_UNITS = {"十": 10, "百": 100}
+_NUMBER = re.compile(r"\d+|[零一二两三四五六七八九十百]+")
+_BOUND = re.compile(r"(?:(?P<below>未满|不满)|满)(?P<n>\d+)|(?P<n2>\d+)(?:周?岁)?(?P<under>以下)")
+
+
+def next_question(entry: Entry | None, state: ConversationState) -> Situation | None:
+    """The first situation of ``entry`` not yet answered in this conversation, if guidance is on."""
+    if not isinstance(entry, ServiceItem) or entry.slug in state.guided:
+        return None
+    answered = state.choices.get(entry.slug, {})
+    return next((situation for situation in entry.situations if situation.key not in answered), None)
+
+
+def question_message(entry: ServiceItem, situation: Situation) -> BotMessage:
+    number = [s.key for s in entry.situations].index(situation.key) + 1
+    intro = f"办理“{entry.name}”所需材料因情况而异，先确认一下（第{number}/{len(entry.situations)}题，可跳过）："
+    buttons = [Button(option.label, payload("choose_situation", option=option.key)) for option in situation.options]
+    return BotMessage(f"{intro}\n{situation.question}", [*buttons, Button(SKIP, payload("skip"))])
+
+
+def skipped(text: str, button: Payload | None) -> bool:
+    return (button is not None and button.intent == "skip") or (button is None and any(w in text for w in _SKIP_WORDS))
+
+
+def number_in(text: str) -> int | None:
+    """The first number in ``text``, in digits or Chinese numerals up to 九百九十九 (七十二 → 72)."""
+    match = _NUMBER.search(text)
+    if match is None:
+        return None
+    word = match.group(0)
+    if word.isdigit():
+        return int(word)
+    total, digit = 0, 0
+    for char in word:
+        if char in _UNITS:
+            total += (digit or 1) * _UNITS[char]
+            digit = 0
+        else:
+            digit = _DIGITS[char]
+    return total + digit
+
+
+def bounds(label: str) -> tuple[int, int] | None:
+    """The range a label states (未满60周岁, 年满60周岁、不满70周岁, 年满70周岁及以上), as [low, high)."""
+    low, high = 0, 10**6
+    for match in _BOUND.finditer(label):
+        value = int(match.group("n") or match.group("n2"))
+        if match.group("below") or match.group("under"):
+            high = min(high, value)
+        else:
+            low = max(low, value)
+    return (low, high) if (low, high) != (0, 10**6) else None
+
+
+def chosen_by_range(text: str, situation: Situation) -> str | None:
+    """我七十二了 picks 年满70周岁及以上: when every option states a range, the one the number falls in."""
+    ranges = {option.key: bounds(option.label) for option in situation.options}
+    value = number_in(text)
+    if value is None or any(r is None for r in ranges.values()):
+        return None
+    hits = [key for key, r in ranges.items() if r is not None and r[0] <= value < r[1]]
+    return hits[0] if len(hits) == 1 else None
+
+
+def chosen_option(text: str, button: Payload | None, situation: Situation) -> str | None:
+    """The option key a reply picks: its button, its number, the range a number falls in, or
+    its label's distinctive words."""
+    keys = [option.key for option in situation.options]
+    if button is not None:
+        option = button.entities.get("option")
+        return option if button.intent == "choose_situation" and option in keys else None
+    return (chosen_by_number(text, keys) or chosen_by_range(text, situation)
+            or distinctive(text, {o.key: [o.label] for o in situation.options}))
