@@ -77,6 +77,7 @@ class Assistant:
             answer = answer_for(self.entries.get, centre, decision.item, focus=decision.section, choices=choices)
             messages = [BotMessage(t) for t in render_text(answer, self.settings.answer.max_message_bytes)] \
                 if answer else [BotMessage(replies.out_of_scope(centre))]
+            messages[-1].buttons = self._bundled_items(decision.item)
         elif decision.outcome == "clarify":
             messages = [self._clarify(decision)]
         elif decision.outcome == "handoff":
@@ -86,6 +87,14 @@ class Assistant:
         else:
             messages = [BotMessage(replies.out_of_scope(centre))]
         return Turn(understanding, decision, messages, answer)
+
+    def _bundled_items(self, slug: str) -> list[Button]:
+        """A 一件事's answer is its overview; a button per bundled item leads into each one."""
+        event = self.entries.get(slug)
+        if not isinstance(event, LifeEvent):
+            return []
+        return [Button(self.entries[item].name, payload("choose_option", item=item))
+                for item in event.items if item in self.entries]
 
     def _clarify(self, decision: Decision) -> BotMessage:
         names = [(slug, self.entries[slug].name) for slug in decision.candidates if slug in self.entries]

@@ -19,6 +19,10 @@ NO_CONTEXT = "请问您要办理什么事项？例如“身份证补办”“公
 DECLINED = "好的。请换个说法告诉我您要办的事，例如“给孩子上户口”“营业执照变更”。"
 OFFER_PERSON = "抱歉，我好像没能帮上您。您可以转人工服务，或把问题提交给{hotline}（{number}）："
 TO_AGENT = "转人工服务"
+USEFUL_YES, USEFUL_NO = "有用", "没用"
+THANKS_FOR_FEEDBACK = "感谢您的评价，我们会持续改进服务。"
+NOT_USEFUL = "抱歉这条答复没能帮上您。您可以换个说法再问，或者："
+RATE = "请您为本次服务评价（政务服务“好差评”）："
 TO_HOTLINE = "提交12345"
 
 

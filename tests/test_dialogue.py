@@ -17,6 +17,7 @@ from bot.dialogue.engine import Dialogue, UserMessage
 from bot.dialogue.payloads import Payload, parse_payload, payload
 from bot.dialogue.situations import chosen_option, number_in
 from bot.dialogue.state import ConversationState, Pending
+from bot.feedback.store import FeedbackStore
 from bot.handoff.outbox import WorkOrderStore
 from bot.handoff.policy import staffed
 from bot.tracker import ConversationKey, tracker_store_from_url
@@ -223,3 +224,34 @@ def test_a_number_picks_the_option_whose_range_it_falls_in(assistant: Assistant)
     place = assistant.entries["id-card-reissue"].situations[0]
     assert chosen_option("我62岁", None, place) is None  # these options state no ranges
     assert chosen_option("外省的", None, place) == place.options[1].key
+
+
+def test_a_bundle_answer_leads_into_each_of_its_items(dialogue: Dialogue, assistant: Assistant) -> None:
+    overview = talk(dialogue, "开饭店要办啥")[0]
+    assert overview.decision.item == "event-open-restaurant" and overview.answer is not None
+    event = assistant.entries["event-open-restaurant"]
+    buttons = overview.messages[-1].buttons
+    assert [button.title for button in buttons] == [assistant.entries[slug].name for slug in event.items] + [
+        "有用", "没用"]
+    into = talk(dialogue, buttons[1].payload)[0]
+    assert (into.decision.outcome, into.decision.item) == ("answer", event.items[1])
+
+
+def test_feedback_is_asked_for_and_kept_with_the_conversation(assistant: Assistant, tmp_path: Path) -> None:
+    feedback = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.db'}")
+    feedback.create_schema()
+    dialogue = Dialogue(assistant, tracker_store_from_url(None, 0), assistant.settings.dialogue, feedback=feedback)
+    answered = talk(dialogue, "护照要多少钱，我电话13812345678")[0]
+    useful = {button.title: button.payload for button in answered.messages[-1].buttons}
+    assert set(useful) >= {"有用", "没用"}
+    unhelpful = talk(dialogue, useful["没用"])[0]
+    assert payload("handoff", target="agent") in [button.payload for button in unhelpful.messages[0].buttons]
+    thanks = talk(dialogue, "谢谢")[0]
+    levels = thanks.messages[-1].buttons
+    assert [button.title for button in levels] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    assert "感谢" in talk(dialogue, levels[0].payload)[0].messages[0].text
+    talk(dialogue, '/rate{"level": "9"}')  # a forged level is thanked for, not stored
+    assert feedback.counts("useful") == {"no": 1} and feedback.counts("rating") == {"5": 1}
+    with feedback.engine.connect() as connection:
+        stored = connection.execute(text("SELECT item, transcript FROM feedback WHERE kind = 'rating'")).one()
+    assert stored.item == "passport" and "护照" in stored.transcript and "13812345678" not in stored.transcript

@@ -23,6 +23,7 @@ from bot.dialogue.choices import chosen, declined
 from bot.dialogue.payloads import Payload, parse_payload, payload
 from bot.dialogue.situations import ASKED_FOR, chosen_option, next_question, question_message, skipped
 from bot.dialogue.state import ConversationState, Pending
+from bot.feedback.store import LEVELS, USEFUL, Feedback, FeedbackStore
 from bot.handoff.outbox import WorkOrderStore
 from bot.handoff.policy import draft_work_order, staffed
 from bot.tracker import ConversationKey, TrackerStore, tracker_store_from_url
@@ -32,6 +33,7 @@ from nlu.pipeline import Understanding
 from nlu.privacy import mask_personal
 
 ASK_ALL = "ask_all"  # 都告诉我: the whole guide, not one section
+FEEDBACK_INTENTS = ("feedback", "rate")  # 有用 / 没用 and the five-level rating (button payloads)
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,11 @@ def follows_up(state: ConversationState, u: Understanding, decision: Decision, g
 
 class Dialogue:
     def __init__(self, assistant: Assistant, store: TrackerStore, settings: DialogueSettings,
-                 work_orders: WorkOrderStore | None = None, now: Callable[[], datetime] | None = None) -> None:
+                 work_orders: WorkOrderStore | None = None, now: Callable[[], datetime] | None = None,
+                 feedback: FeedbackStore | None = None) -> None:
         self.assistant, self.store, self.settings = assistant, store, settings
         self.work_orders = work_orders  # None: handoffs to 12345 are not filed (evaluation)
+        self.feedback = feedback  # None: feedback is thanked for but not kept (evaluation)
         handoff = assistant.settings.handoff
         self.now = now or (lambda: datetime.now(ZoneInfo(handoff.timezone)))
         self.guides = frozenset(slug for slug, entry in assistant.entries.items() if not isinstance(entry, FaqEntry))
@@ -91,8 +95,11 @@ class Dialogue:
             turn.messages = [BotMessage(replies.DECLINED)]
         if decision.outcome == "handoff":
             turn.messages = [self._hand_off(state, decision, message)]
+        if decision.intent in FEEDBACK_INTENTS:
+            turn.messages = [self._feedback(state, button, message)]
         self._remember(state, decision)
         self._guide_situations(state, decision, turn)
+        self._ask_for_feedback(decision, turn)
         if state.failures >= self.settings.failures_before_offer:
             turn.messages.append(self._offer_person())
         state.record("bot", mask_personal(turn.messages[0].text if turn.messages else ""), keep)
@@ -156,7 +163,9 @@ class Dialogue:
                         intent="choose_situation")
 
     def _button(self, button: Payload, u: Understanding) -> Decision:
-        """A button outside any pending question: a handoff button, or an option tapped late."""
+        """A button outside any pending question: feedback, a handoff button, or an option tapped late."""
+        if button.intent in FEEDBACK_INTENTS:
+            return Decision("smalltalk", confidence=1.0, intent=button.intent)
         targets = self.assistant.settings.decision.handoff_intents
         target = button.entities.get("target") if button.intent == "handoff" else targets.get(button.intent)
         if target in ("agent", "hotline"):
@@ -179,6 +188,29 @@ class Dialogue:
         turn.messages, turn.answer = [question_message(entry, situation)], None
         state.pending = Pending([o.key for o in situation.options], decision.section, entry.slug, situation.key)
 
+    def _ask_for_feedback(self, decision: Decision, turn: Turn) -> None:
+        """有用 / 没用 under every answer from a guide; the five-level rating when the citizen
+        says thanks or goodbye."""
+        if turn.answer is not None:
+            turn.messages[-1].buttons += [Button(replies.USEFUL_YES, payload("feedback", useful="yes")),
+                                          Button(replies.USEFUL_NO, payload("feedback", useful="no"))]
+        elif decision.outcome == "smalltalk" and decision.intent in ("thank", "goodbye"):
+            turn.messages.append(BotMessage(replies.RATE, [Button(label, payload("rate", level=level))
+                                                           for level, label in LEVELS.items()]))
+
+    def _feedback(self, state: ConversationState, button: Payload | None, message: UserMessage) -> BotMessage:
+        """Store a 有用 / 没用 or a rating with the masked transcript; 没用 offers a person."""
+        entities = button.entities if button else {}
+        if "useful" in entities:
+            kind, value = "useful", entities["useful"]
+        else:
+            kind, value = "rating", entities.get("level", "")
+        if self.feedback is not None and value in (USEFUL if kind == "useful" else LEVELS):
+            self.feedback.add(Feedback(message.channel, message.sender, kind, value, state.item, state.transcript))
+        if kind == "useful" and value == "no":
+            return BotMessage(replies.NOT_USEFUL, self._offer_person().buttons)
+        return BotMessage(replies.THANKS_FOR_FEEDBACK)
+
     def _remember(self, state: ConversationState, decision: Decision) -> None:
         state.pending = Pending(decision.candidates, decision.section) if decision.outcome == "clarify" else None
         if decision.outcome == "answer":
@@ -199,6 +231,8 @@ def build_dialogue(assistant: Assistant) -> Dialogue:
     work-order store (the main database unless ``handoff.database_url`` names another)."""
     settings = assistant.settings
     store = tracker_store_from_url(settings.dialogue.tracker_url, settings.dialogue.session_expiry_minutes * 60)
-    work_orders = WorkOrderStore(settings.handoff.database_url or settings.store.database_url)
+    url = settings.handoff.database_url or settings.store.database_url
+    work_orders, feedback = WorkOrderStore(url), FeedbackStore(url)
     work_orders.create_schema()
-    return Dialogue(assistant, store, settings.dialogue, work_orders)
+    feedback.create_schema()
+    return Dialogue(assistant, store, settings.dialogue, work_orders, feedback=feedback)
