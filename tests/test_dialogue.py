@@ -255,3 +255,13 @@ def test_feedback_is_asked_for_and_kept_with_the_conversation(assistant: Assista
     with feedback.engine.connect() as connection:
         stored = connection.execute(text("SELECT item, transcript FROM feedback WHERE kind = 'rating'")).one()
     assert stored.item == "passport" and "护照" in stored.transcript and "13812345678" not in stored.transcript
+
+
+def test_clear_frustration_offers_a_person_at_once(dialogue: Dialogue) -> None:
+    calm, angry = talk(dialogue, "护照怎么办", "你这答非所问啊")
+    offers = [payload("handoff", target="agent"), payload("handoff", target="hotline")]
+    assert [b.payload for b in calm.messages[-1].buttons if b.payload in offers] == []
+    assert [b.payload for b in angry.messages[-1].buttons] == offers
+    first, repeated = talk(dialogue, "公积金怎么取", "公积金怎么取", sender="again")
+    assert [b.payload for b in first.messages[-1].buttons if b.payload in offers] == []
+    assert [b.payload for b in repeated.messages[-1].buttons] == offers

@@ -33,6 +33,7 @@ from nlu.pipeline import Understanding
 from nlu.privacy import mask_personal
 
 ASK_ALL = "ask_all"  # 都告诉我: the whole guide, not one section
+FRUSTRATION_LOOKUP = "frustration"  # nlu/data/cues.yml
 FEEDBACK_INTENTS = ("feedback", "rate")  # 有用 / 没用 and the five-level rating (button payloads)
 
 
@@ -70,6 +71,7 @@ class Dialogue:
         self.feedback = feedback  # None: feedback is thanked for but not kept (evaluation)
         handoff = assistant.settings.handoff
         self.now = now or (lambda: datetime.now(ZoneInfo(handoff.timezone)))
+        self.frustration_cues = assistant.understander.training.lookups.get(FRUSTRATION_LOOKUP, [])
         self.guides = frozenset(slug for slug, entry in assistant.entries.items() if not isinstance(entry, FaqEntry))
 
     def handle(self, message: UserMessage) -> Turn:
@@ -88,6 +90,7 @@ class Dialogue:
         text, keep = message.text, self.settings.transcript_turns
         button = parse_payload(text)
         u = self.assistant.understander.understand("" if button else text)
+        frustrated = button is None and self._frustrated(state, u)
         state.record("user", text if button else u.masked, keep)
         decision = self._decide(state, text, button, u)
         turn = self.assistant.render(u, decision, state.choices.get(decision.item or ""))
@@ -100,10 +103,15 @@ class Dialogue:
         self._remember(state, decision)
         self._guide_situations(state, decision, turn)
         self._ask_for_feedback(decision, turn)
-        if state.failures >= self.settings.failures_before_offer:
+        if decision.outcome != "handoff" and (frustrated or state.failures >= self.settings.failures_before_offer):
             turn.messages.append(self._offer_person())
         state.record("bot", mask_personal(turn.messages[0].text if turn.messages else ""), keep)
         return turn
+
+    def _frustrated(self, state: ConversationState, u: Understanding) -> bool:
+        """Clear frustration: a ``frustration`` cue (听不懂, 答非所问), or the same message again."""
+        said = [line["text"] for line in state.transcript if line["role"] == "user"]
+        return any(cue in u.text for cue in self.frustration_cues) or bool(said and said[-1] == u.masked)
 
     def _hand_off(self, state: ConversationState, decision: Decision, message: UserMessage) -> BotMessage:
         """To staff when they are on duty (otherwise say so and offer 12345), or to 12345 as a
