@@ -22,6 +22,8 @@ TO_AGENT = "转人工服务"
 USEFUL_YES, USEFUL_NO = "有用", "没用"
 THANKS_FOR_FEEDBACK = "感谢您的评价，我们会持续改进服务。"
 NOT_USEFUL = "抱歉这条答复没能帮上您。您可以换个说法再问，或者："
+TAKEN_OVER = "工作人员{agent}已接入，请直接说明您的问题。"
+HANDED_BACK = "人工服务已结束，智能助手继续为您服务。还有其他问题可以随时问我。"
 RATE = "请您为本次服务评价（政务服务“好差评”）："
 TO_HOTLINE = "提交12345"
 

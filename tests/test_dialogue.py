@@ -20,6 +20,7 @@ from bot.dialogue.state import ConversationState, Pending
 from bot.feedback.store import FeedbackStore
 from bot.handoff.outbox import WorkOrderStore
 from bot.handoff.policy import staffed
+from bot.handoff.takeover import QueueRelay
 from bot.tracker import ConversationKey, tracker_store_from_url
 from daoban.settings import Settings
 
@@ -265,3 +266,27 @@ def test_clear_frustration_offers_a_person_at_once(dialogue: Dialogue) -> None:
     first, repeated = talk(dialogue, "公积金怎么取", "公积金怎么取", sender="again")
     assert [b.payload for b in first.messages[-1].buttons if b.payload in offers] == []
     assert [b.payload for b in repeated.messages[-1].buttons] == offers
+
+
+def test_staff_take_over_relay_both_ways_and_hand_back(assistant: Assistant, tmp_path: Path) -> None:
+    relay = QueueRelay()
+    dialogue = Dialogue(assistant, tracker_store_from_url(None, 0), assistant.settings.dialogue,
+                        now=lambda: WEDNESDAY_10, relay=relay)
+    key = ConversationKey("api", "citizen")
+    talk(dialogue, "护照怎么办", "转人工")
+    assert key in relay.waiting and "护照" in relay.waiting[key]
+    dialogue.take_over(key, "王芳")
+    assert "王芳" in relay.for_user[key][-1].text and key not in relay.waiting
+    held = talk(dialogue, "我下周要出国，来得及吗")[0]
+    assert held.messages == [] and held.decision.intent == "relayed"
+    assert relay.for_staff[key] == ["我下周要出国，来得及吗"]
+    dialogue.staff_says(key, "来得及，加急7个工作日")
+    assert relay.for_user[key][-1].text == "来得及，加急7个工作日"
+    dialogue.hand_back(key)
+    assert "智能助手继续" in relay.for_user[key][-1].text
+    back = talk(dialogue, "要带啥")[0]  # the bot answers again, still about the passport
+    assert (back.decision.item, back.decision.section) == ("passport", "materials")
+    roles = [line["role"] for line in dialogue.store.load(key)["transcript"]]
+    assert "agent" in roles
+    with pytest.raises(ValueError):
+        dialogue.staff_says(key, "还在吗")  # handed back: staff can no longer talk as the conversation

@@ -22,10 +22,11 @@ from bot.decision import Decision
 from bot.dialogue.choices import chosen, declined
 from bot.dialogue.payloads import Payload, parse_payload, payload
 from bot.dialogue.situations import ASKED_FOR, chosen_option, next_question, question_message, skipped
-from bot.dialogue.state import ConversationState, Pending
+from bot.dialogue.state import WAITING, ConversationState, Pending
 from bot.feedback.store import LEVELS, USEFUL, Feedback, FeedbackStore
 from bot.handoff.outbox import WorkOrderStore
-from bot.handoff.policy import draft_work_order, staffed
+from bot.handoff.policy import draft_work_order, staffed, summary
+from bot.handoff.takeover import Relay
 from bot.tracker import ConversationKey, TrackerStore, tracker_store_from_url
 from daoban.settings import DialogueSettings
 from knowledge.schema import FaqEntry, ServiceItem
@@ -65,10 +66,11 @@ def follows_up(state: ConversationState, u: Understanding, decision: Decision, g
 class Dialogue:
     def __init__(self, assistant: Assistant, store: TrackerStore, settings: DialogueSettings,
                  work_orders: WorkOrderStore | None = None, now: Callable[[], datetime] | None = None,
-                 feedback: FeedbackStore | None = None) -> None:
+                 feedback: FeedbackStore | None = None, relay: Relay | None = None) -> None:
         self.assistant, self.store, self.settings = assistant, store, settings
         self.work_orders = work_orders  # None: handoffs to 12345 are not filed (evaluation)
         self.feedback = feedback  # None: feedback is thanked for but not kept (evaluation)
+        self.relay = relay  # carries messages between citizen and staff during a takeover
         handoff = assistant.settings.handoff
         self.now = now or (lambda: datetime.now(ZoneInfo(handoff.timezone)))
         self.frustration_cues = assistant.understander.training.lookups.get(FRUSTRATION_LOOKUP, [])
@@ -77,9 +79,42 @@ class Dialogue:
     def handle(self, message: UserMessage) -> Turn:
         key = ConversationKey(message.channel, message.sender)
         state = ConversationState.from_dict(self.store.load(key))
-        turn = self.turn(state, message)
+        turn = self.relay_to_staff(key, state, message) if state.held else self.turn(state, message)
         self.store.save(key, state.to_dict())
         return turn
+
+    def relay_to_staff(self, key: ConversationKey, state: ConversationState, message: UserMessage) -> Turn:
+        """Staff hold the conversation: the bot stays silent and passes the message on."""
+        u = Understanding(original=message.text, text=message.text)
+        state.record("user", u.masked, self.settings.transcript_turns)
+        if self.relay is not None:
+            self.relay.to_staff(key, message.text)
+        return Turn(u, Decision("handoff", target="agent", confidence=1.0, intent="relayed"), [])
+
+    def take_over(self, key: ConversationKey, agent: str) -> None:
+        """Staff take the conversation; the citizen is told who is with them now."""
+        self._staff_action(key, agent, replies.TAKEN_OVER.format(agent=f"（{agent}）" if agent else ""))
+
+    def staff_says(self, key: ConversationKey, text: str) -> None:
+        state = ConversationState.from_dict(self.store.load(key))
+        if not state.held:
+            raise ValueError(f"conversation {key.masked()} is not held by staff")
+        state.record("agent", mask_personal(text), self.settings.transcript_turns)
+        self.store.save(key, state.to_dict())
+        if self.relay is not None:
+            self.relay.to_user(key, [BotMessage(text)])
+
+    def hand_back(self, key: ConversationKey) -> None:
+        """Staff hand the conversation back to the bot; the citizen is told."""
+        self._staff_action(key, None, replies.HANDED_BACK)
+
+    def _staff_action(self, key: ConversationKey, staff: str | None, notice: str) -> None:
+        state = ConversationState.from_dict(self.store.load(key))
+        state.staff, state.pending = staff, None
+        state.record("bot", notice, self.settings.transcript_turns)
+        self.store.save(key, state.to_dict())
+        if self.relay is not None:
+            self.relay.to_user(key, [BotMessage(notice)])
 
     def conversation(self, channel: str = "eval") -> Callable[[str], Decision]:
         """A fresh conversation's turn function (``daoban eval`` runs each case in one)."""
@@ -119,6 +154,10 @@ class Dialogue:
         centre, handoff = self.assistant.settings.centre, self.assistant.settings.handoff
         if decision.target == "agent":
             if staffed(self.now(), centre.hours):
+                state.staff = WAITING
+                if self.relay is not None:
+                    self.relay.queued(ConversationKey(message.channel, message.sender),
+                                      summary("转人工请求", state, self.assistant.entries))
                 return BotMessage(replies.handoff("agent", centre))
             return BotMessage(replies.staff_off_duty(centre), [Button(replies.TO_HOTLINE,
                                                                       payload("handoff", target="hotline"))])

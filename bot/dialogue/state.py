@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+WAITING = "waiting"  # ``staff`` while the conversation waits for a person
+
 
 @dataclass
 class Pending:
@@ -29,6 +31,7 @@ class ConversationState:
     failures: int = 0  # consecutive turns the bot could not help with
     choices: dict[str, dict[str, str]] = field(default_factory=dict)  # item → {situation: option}
     guided: list[str] = field(default_factory=list)  # items whose situation questions are over (answered or skipped)
+    staff: str | None = None  # "waiting" for a person, or the name of the staff member holding it
     transcript: list[dict[str, str]] = field(default_factory=list)  # {"role", "text"}, personal data masked
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,7 +44,13 @@ class ConversationState:
         pending = raw.get("pending")
         return cls(item=raw.get("item"), pending=Pending(**pending) if pending else None,
                    failures=int(raw.get("failures", 0)), choices=dict(raw.get("choices", {})),
-                   guided=list(raw.get("guided", [])), transcript=list(raw.get("transcript", [])))
+                   guided=list(raw.get("guided", [])), staff=raw.get("staff"),
+                   transcript=list(raw.get("transcript", [])))
+
+    @property
+    def held(self) -> bool:
+        """Staff hold the conversation: the bot only relays."""
+        return self.staff not in (None, WAITING)
 
     def record(self, role: str, text: str, keep: int) -> None:
         """Append to the transcript (already masked), keeping the last ``keep`` lines."""

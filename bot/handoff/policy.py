@@ -45,7 +45,7 @@ def draft_work_order(kind: WorkOrderKind, state: ConversationState, entries: Map
     guide under discussion names, when there is one. No contact details: those need the
     citizen's consent, asked for separately."""
     entry = entries.get(state.item) if state.item else None
-    transcript = [Turn(role="user" if line["role"] == "user" else "bot", text=line["text"])
+    transcript = [Turn(role=line["role"] if line["role"] in ("user", "agent") else "bot", text=line["text"])
                   for line in state.transcript]
     return WorkOrder(kind=kind, summary=summary(KIND_LABELS[kind], state, entries),
                      department=getattr(entry, "department", None), transcript=transcript, channel=channel,
