@@ -1,4 +1,4 @@
-"""``daoban kb build`` and ``daoban kb show`` against a temporary SQLite store."""
+"""``daoban kb build``, ``daoban kb show`` and ``daoban chat`` against a temporary SQLite store."""
 
 from __future__ import annotations
 
@@ -60,3 +60,14 @@ def test_show_unknown_slug_exits_non_zero() -> None:
 
 def test_data_dir_is_the_default(tmp_path: Path) -> None:
     assert settings_module.get_settings().knowledge.data_dir == DATA_DIR
+
+
+def test_chat_keeps_the_conversation_and_taps_buttons_by_number() -> None:
+    """``daoban chat``: a follow-up resolves against the earlier question; a number taps a button."""
+    result = runner.invoke(app, ["chat"], input="公积金怎么取\n1\n要带啥\n\n")
+    assert result.exit_code == 0, result.output
+    replies = result.output.split("导办：")[1:]  # the prompt 您： is echoed without a newline here
+    assert "哪一项" in replies[0] and "[1]" in replies[0]  # which of the housing-fund guides?
+    chosen = replies[1]  # "1" tapped the first button: that guide's answer or its situation question
+    assert "住房公积金提取" in chosen
+    assert any("材料" in reply for reply in replies[2:])  # 要带啥 asked of the same guide
