@@ -109,6 +109,7 @@ class DialogueSettings(Section):
     session_expiry_minutes: float = Field(default=30, ge=0)  # idle time after which a conversation starts afresh
     failures_before_offer: int = Field(default=2, ge=1)  # consecutive unhelped turns before offering a person
     transcript_turns: int = Field(default=20, ge=2)  # masked lines kept for a handoff's work order
+    booking_days: int = Field(default=14, ge=1, le=90)  # how far ahead a 预约 can be made
 
 
 class HandoffSettings(Section):

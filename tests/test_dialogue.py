@@ -4,7 +4,7 @@ the bot's own questions, button payloads, failures and the state kept between tu
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from bot.assistant import Assistant
 from bot.dialogue.choices import chosen, chosen_by_number
+from bot.dialogue.dates import parse_day
 from bot.dialogue.engine import Dialogue, UserMessage
 from bot.dialogue.payloads import Payload, parse_payload, payload
 from bot.dialogue.situations import chosen_option, number_in
@@ -21,6 +22,7 @@ from bot.feedback.store import FeedbackStore
 from bot.handoff.outbox import WorkOrderStore
 from bot.handoff.policy import staffed
 from bot.handoff.takeover import QueueRelay
+from bot.service_requests.store import ServiceRequestStore
 from bot.tracker import ConversationKey, tracker_store_from_url
 from daoban.settings import Settings
 
@@ -290,3 +292,66 @@ def test_staff_take_over_relay_both_ways_and_hand_back(assistant: Assistant, tmp
     assert "agent" in roles
     with pytest.raises(ValueError):
         dialogue.staff_says(key, "还在吗")  # handed back: staff can no longer talk as the conversation
+
+
+def form_dialogue(assistant: Assistant, tmp_path: Path) -> Dialogue:
+    requests = ServiceRequestStore(f"sqlite:///{tmp_path / 'requests.db'}")
+    requests.create_schema()
+    return Dialogue(assistant, tracker_store_from_url(None, 0), assistant.settings.dialogue, now=lambda: WEDNESDAY_10,
+                    service_requests=requests)
+
+
+@pytest.mark.parametrize(("text", "day"), [("明天", date(2026, 12, 3)), ("周六", date(2026, 12, 5)),
+                                           ("下周一", date(2026, 12, 7)), ("12月8号", date(2026, 12, 8)),
+                                           ("2027-01-04", date(2027, 1, 4)), ("5号", date(2026, 12, 5)),
+                                           ("13月40日", None), ("随便哪天", None)])
+def test_days_are_read_as_citizens_type_them(text: str, day: date | None) -> None:
+    assert parse_day(text, WEDNESDAY_10.date()) == day
+
+
+def test_a_booking_is_filled_checked_and_stored(assistant: Assistant, tmp_path: Path) -> None:
+    dialogue = form_dialogue(assistant, tmp_path)
+    talk(dialogue, "护照怎么办")
+    start = talk(dialogue, "我要预约")[0]
+    assert start.decision.intent == "form_booking" and "护照" in start.messages[0].text
+    days = [button.title for button in start.messages[-1].buttons]
+    assert days[0] == "12月3日（周四）" and "12月5日（周六）" in days and "12月6日（周日）" not in days
+    sunday = talk(dialogue, "周日")[0]
+    assert "不能预约" in sunday.messages[0].text
+    saturday = talk(dialogue, "周六")[0]
+    slots = [button.title for button in saturday.messages[-1].buttons]
+    assert slots == ["09:00-10:00", "10:00-11:00", "11:00-12:00"]  # 周六上午 only
+    talk(dialogue, "10点")
+    assert "重新输入" in talk(dialogue, "1")[0].messages[0].text  # not a name
+    talk(dialogue, "张三")
+    wrong = talk(dialogue, "12345")[0]
+    assert "11位" in wrong.messages[0].text
+    done = talk(dialogue, "我的手机是13812345678")[0]
+    reference = re.search(r"YY\d{14}", done.messages[0].text)
+    assert reference is not None
+    assert "10:00-11:00" in done.messages[0].text and "12月5日（周六）" in done.messages[0].text
+    stored = dialogue.service_requests.get(reference.group(0)) if dialogue.service_requests else None
+    assert stored is not None and stored.item == "passport" and stored.status == "submitted"
+    assert stored.fields["day"] == "2026-12-05" and stored.fields["mobile"] == "13812345678"
+    transcript = str(dialogue.store.load(ConversationKey("api", "citizen")))
+    assert "13812345678" not in transcript
+
+
+def test_a_form_can_be_cancelled_and_needs_a_guide(assistant: Assistant, tmp_path: Path) -> None:
+    dialogue = form_dialogue(assistant, tmp_path)
+    assert "请先告诉我" in talk(dialogue, "我要预约")[0].messages[0].text
+    started = talk(dialogue, "护照怎么办", "申请帮办", "李四", sender="proxy")[1]
+    assert started.decision.intent == "form_proxy"
+    cancelled = talk(dialogue, "算了不办了", sender="proxy")[0]
+    assert "已取消" in cancelled.messages[0].text
+    after = talk(dialogue, "要带啥", sender="proxy")[0]  # the conversation goes on as before
+    assert (after.decision.item, after.decision.section) == ("passport", "materials")
+
+
+def test_a_proxy_request_is_stored_with_its_address(assistant: Assistant, tmp_path: Path) -> None:
+    dialogue = form_dialogue(assistant, tmp_path)
+    replies = talk(dialogue, "结婚登记要带什么", "申请帮办", "王五", "13912345678", "到中心", "下周二上午", "无")
+    reference = re.search(r"BD\d{14}", replies[-1].messages[0].text)
+    assert reference is not None and dialogue.service_requests is not None
+    stored = dialogue.service_requests.get(reference.group(0))
+    assert stored is not None and stored.kind == "proxy" and stored.fields["address"] == "到中心办理"

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot import replies
 from bot.assistant import Assistant, BotMessage, Button, Turn
 from bot.decision import Decision
+from bot.dialogue import forms
 from bot.dialogue.choices import chosen, declined
 from bot.dialogue.payloads import Payload, parse_payload, payload
 from bot.dialogue.situations import ASKED_FOR, chosen_option, next_question, question_message, skipped
@@ -27,9 +28,10 @@ from bot.feedback.store import LEVELS, USEFUL, Feedback, FeedbackStore
 from bot.handoff.outbox import WorkOrderStore
 from bot.handoff.policy import draft_work_order, staffed, summary
 from bot.handoff.takeover import Relay
+from bot.service_requests.store import ServiceRequestStore
 from bot.tracker import ConversationKey, TrackerStore, tracker_store_from_url
 from daoban.settings import DialogueSettings
-from knowledge.schema import FaqEntry, ServiceItem
+from knowledge.schema import FaqEntry, Location, ServiceItem
 from nlu.pipeline import Understanding
 from nlu.privacy import mask_personal
 
@@ -66,14 +68,18 @@ def follows_up(state: ConversationState, u: Understanding, decision: Decision, g
 class Dialogue:
     def __init__(self, assistant: Assistant, store: TrackerStore, settings: DialogueSettings,
                  work_orders: WorkOrderStore | None = None, now: Callable[[], datetime] | None = None,
-                 feedback: FeedbackStore | None = None, relay: Relay | None = None) -> None:
+                 feedback: FeedbackStore | None = None, relay: Relay | None = None,
+                 service_requests: ServiceRequestStore | None = None) -> None:
         self.assistant, self.store, self.settings = assistant, store, settings
         self.work_orders = work_orders  # None: handoffs to 12345 are not filed (evaluation)
         self.feedback = feedback  # None: feedback is thanked for but not kept (evaluation)
         self.relay = relay  # carries messages between citizen and staff during a takeover
+        self.service_requests = service_requests  # None: forms are not stored (evaluation)
         handoff = assistant.settings.handoff
         self.now = now or (lambda: datetime.now(ZoneInfo(handoff.timezone)))
-        self.frustration_cues = assistant.understander.training.lookups.get(FRUSTRATION_LOOKUP, [])
+        lookups = assistant.understander.training.lookups
+        self.frustration_cues = lookups.get(FRUSTRATION_LOOKUP, [])
+        self.form_cues = {name: lookups.get(f"form_{name}", []) for name in forms.FORMS}
         self.guides = frozenset(slug for slug, entry in assistant.entries.items() if not isinstance(entry, FaqEntry))
 
     def handle(self, message: UserMessage) -> Turn:
@@ -127,6 +133,10 @@ class Dialogue:
         u = self.assistant.understander.understand("" if button else text)
         frustrated = button is None and self._frustrated(state, u)
         state.record("user", text if button else u.masked, keep)
+        form_turn = self._form_turn(state, text, button, u, message)
+        if form_turn is not None:
+            state.record("bot", mask_personal(form_turn.messages[0].text), keep)
+            return form_turn
         decision = self._decide(state, text, button, u)
         turn = self.assistant.render(u, decision, state.choices.get(decision.item or ""))
         if decision.intent == "deny" and decision.outcome == "out_of_scope":
@@ -142,6 +152,81 @@ class Dialogue:
             turn.messages.append(self._offer_person())
         state.record("bot", mask_personal(turn.messages[0].text if turn.messages else ""), keep)
         return turn
+
+    def _form_turn(self, state: ConversationState, text: str, button: Payload | None, u: Understanding,
+                   message: UserMessage) -> Turn | None:
+        """A form being filled takes the message (unless it hands off); 我要预约 / 申请帮办 or
+        their buttons start one for the guide under discussion."""
+        name = self._form_asked(text, button)
+        if state.form is None and name is None:
+            return None
+        if state.form is not None and button is None and self.assistant.decide(u).outcome == "handoff":
+            state.form = None
+            return None
+        if state.form is None:
+            decision = self.assistant.decide(u)
+            named = decision.outcome == "answer" and decision.item in self.guides  # not an FAQ (预约 is one)
+            item = decision.item if named else state.item
+            if item is None:
+                return self._form_reply(u, None, "", [BotMessage(replies.FORM_NEEDS_ITEM)])
+            state.form, state.item, state.pending = {"name": name, "item": item, "values": {}}, item, None
+            return self._form_reply(u, item, name or "", [BotMessage(replies.FORM_START.format(
+                title=forms.TITLES[name or ""], item=self.assistant.entries[item].name)), self._form_prompt(state)])
+        form, title = state.form, forms.TITLES[state.form["name"]]
+        if forms.cancelled(text):
+            state.form = None
+            return self._form_reply(u, form["item"], form["name"], [BotMessage(replies.FORM_CANCELLED.format(
+                title=title))])
+        slot = forms.next_slot(form["name"], form["values"])
+        value = slot.parse(button.entities.get("value", "") if button else text, self._form_context(),
+                           form["values"]) if slot else None
+        if slot is None or value is None:
+            error = [BotMessage(slot.error)] if slot else []
+            return self._form_reply(u, form["item"], form["name"], [*error, self._form_prompt(state)])
+        form["values"][slot.name] = value
+        if forms.next_slot(form["name"], form["values"]) is not None:
+            return self._form_reply(u, form["item"], form["name"], [self._form_prompt(state)])
+        state.form = None
+        return self._form_reply(u, form["item"], form["name"], [self._form_submitted(form, message)])
+
+    def _form_asked(self, text: str, button: Payload | None) -> str | None:
+        if button is not None:
+            return button.entities.get("form") if button.intent == "start_form" else None
+        for name in ("proxy", "booking"):  # 预约帮办 is a 帮办 request
+            if any(cue in text for cue in self.form_cues[name]):
+                return name
+        return None
+
+    def _form_context(self) -> forms.Context:
+        return forms.Context(self.now(), self.assistant.settings.centre.hours, self.settings.booking_days)
+
+    def _form_prompt(self, state: ConversationState) -> BotMessage:
+        form = state.form or {}
+        slot = forms.next_slot(form["name"], form["values"])
+        if slot is None:
+            return BotMessage("")
+        options = slot.options(self._form_context(), form["values"]) if slot.options else []
+        return BotMessage(slot.prompt, [Button(option, payload("fill", value=option)) for option in options])
+
+    def _form_submitted(self, form: dict, message: UserMessage) -> BotMessage:
+        name, item, values = form["name"], form["item"], form["values"]
+        fields = {"item": self.assistant.entries[item].name, **values}
+        reference = (self.service_requests.create(name, item, fields, message.channel, message.sender)
+                     if self.service_requests is not None else "（未保存）")
+        lines = [f"{forms.LABELS[key]}：{forms.shown(key, value)}" for key, value in fields.items()]
+        centre = self.assistant.settings.centre
+        entry = self.assistant.entries[item]
+        place = getattr(entry, "location", None) or getattr(entry, "window", None)  # an item's or a 一件事's
+        window = place.window if isinstance(place, Location) else centre.address
+        reminder = (replies.BOOKING_REMINDER.format(window=window) if name == "booking"
+                    else replies.PROXY_REMINDER.format(phone=centre.proxy_desk.phone))
+        return BotMessage("\n".join([replies.FORM_DONE.format(title=forms.TITLES[name], reference=reference),
+                                     *lines, reminder]))
+
+    @staticmethod
+    def _form_reply(u: Understanding, item: str | None, name: str, messages: list[BotMessage]) -> Turn:
+        return Turn(u, Decision("answer" if item else "clarify", item=item, confidence=1.0,
+                                intent=f"form_{name}" if name else "form"), messages)
 
     def _frustrated(self, state: ConversationState, u: Understanding) -> bool:
         """Clear frustration: a ``frustration`` cue (听不懂, 答非所问), or the same message again."""
@@ -279,7 +364,7 @@ def build_dialogue(assistant: Assistant) -> Dialogue:
     settings = assistant.settings
     store = tracker_store_from_url(settings.dialogue.tracker_url, settings.dialogue.session_expiry_minutes * 60)
     url = settings.handoff.database_url or settings.store.database_url
-    work_orders, feedback = WorkOrderStore(url), FeedbackStore(url)
-    work_orders.create_schema()
-    feedback.create_schema()
-    return Dialogue(assistant, store, settings.dialogue, work_orders, feedback=feedback)
+    work_orders, feedback, requests = WorkOrderStore(url), FeedbackStore(url), ServiceRequestStore(url)
+    for durable in (work_orders, feedback, requests):
+        durable.create_schema()
+    return Dialogue(assistant, store, settings.dialogue, work_orders, feedback=feedback, service_requests=requests)

@@ -32,6 +32,7 @@ class ConversationState:
     choices: dict[str, dict[str, str]] = field(default_factory=dict)  # item → {situation: option}
     guided: list[str] = field(default_factory=list)  # items whose situation questions are over (answered or skipped)
     staff: str | None = None  # "waiting" for a person, or the name of the staff member holding it
+    form: dict[str, Any] | None = None  # a form being filled: {"name", "item", "values"}
     transcript: list[dict[str, str]] = field(default_factory=list)  # {"role", "text"}, personal data masked
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,7 +45,7 @@ class ConversationState:
         pending = raw.get("pending")
         return cls(item=raw.get("item"), pending=Pending(**pending) if pending else None,
                    failures=int(raw.get("failures", 0)), choices=dict(raw.get("choices", {})),
-                   guided=list(raw.get("guided", [])), staff=raw.get("staff"),
+                   guided=list(raw.get("guided", [])), staff=raw.get("staff"), form=raw.get("form"),
                    transcript=list(raw.get("transcript", [])))
 
     @property

@@ -1,0 +1,81 @@
+"""Bookings and 帮办代办 requests in SQLite or PostgreSQL, each with a reference the citizen
+can quote. They hold the name and mobile number the citizen gave for this purpose: the
+store is for staff, never for logs."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, String, Text, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from knowledge.store import engine_for
+
+PREFIXES = {"booking": "YY", "proxy": "BD"}  # 预约 / 帮代
+ATTEMPTS = 5
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ServiceRequestRow(Base):
+    __tablename__ = "service_request"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    item: Mapped[str] = mapped_column(String(128))
+    fields: Mapped[str] = mapped_column(Text)  # JSON: the form's answers
+    status: Mapped[str] = mapped_column(String(16))  # submitted → confirmed / done / cancelled (staff console)
+    channel: Mapped[str] = mapped_column(String(64))
+    sender: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    reference: str
+    kind: str
+    item: str
+    fields: dict[str, str]
+    status: str
+
+
+class ServiceRequestStore:
+    def __init__(self, url: str) -> None:
+        self.engine = engine_for(url)
+
+    def create_schema(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    def create(self, kind: str, item: str, fields: dict[str, str], channel: str, sender: str) -> str:
+        """Store a submitted request; returns its reference (prefix + date + 6 random digits)."""
+        now = datetime.now(UTC)
+        for _ in range(ATTEMPTS):
+            reference = f"{PREFIXES[kind]}{now:%Y%m%d}{secrets.randbelow(10**6):06d}"
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(insert(ServiceRequestRow).values(
+                        id=uuid.uuid4().hex, reference=reference, kind=kind, item=item,
+                        fields=json.dumps(fields, ensure_ascii=False), status="submitted", channel=channel,
+                        sender=sender, created_at=now))
+                return reference
+            except IntegrityError:
+                continue
+        raise RuntimeError(f"no free {kind} reference after {ATTEMPTS} draws")
+
+    def get(self, reference: str) -> ServiceRequest | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(ServiceRequestRow).where(ServiceRequestRow.reference == reference)).first()
+        if row is None:
+            return None
+        return ServiceRequest(row.reference, row.kind, row.item, json.loads(row.fields), row.status)
+
+    def close(self) -> None:
+        self.engine.dispose()
