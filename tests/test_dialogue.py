@@ -355,3 +355,11 @@ def test_a_proxy_request_is_stored_with_its_address(assistant: Assistant, tmp_pa
     assert reference is not None and dialogue.service_requests is not None
     stored = dialogue.service_requests.get(reference.group(0))
     assert stored is not None and stored.kind == "proxy" and stored.fields["address"] == "到中心办理"
+
+
+def test_a_complaint_that_mentions_booking_is_still_a_complaint(assistant: Assistant, tmp_path: Path) -> None:
+    dialogue = form_dialogue(assistant, tmp_path)
+    talk(dialogue, "护照怎么办", "我要预约")
+    complaint = talk(dialogue, "我要投诉，帮我预约了三次都约不上")[0]
+    assert (complaint.decision.outcome, complaint.decision.target) == ("handoff", "hotline")
+    assert talk(dialogue, "要带啥")[0].decision.intent != "form_booking"  # the form was left

@@ -160,11 +160,11 @@ class Dialogue:
         name = self._form_asked(text, button)
         if state.form is None and name is None:
             return None
-        if state.form is not None and button is None and self.assistant.decide(u).outcome == "handoff":
+        decision = self.assistant.decide(u)
+        if button is None and decision.outcome == "handoff":  # 转人工 / 投诉 leave or skip the form
             state.form = None
             return None
         if state.form is None:
-            decision = self.assistant.decide(u)
             named = decision.outcome == "answer" and decision.item in self.guides  # not an FAQ (预约 is one)
             item = decision.item if named else state.item
             if item is None:

@@ -32,14 +32,14 @@ REFERENCE_PREFIX = "GD"  # 工单
 CHINA_TIME = timezone(timedelta(hours=8), "CST")  # references carry the local date a citizen sees (no DST)
 
 
-def new_reference(at: datetime | None = None) -> str:
+def new_reference(at: datetime | None = None, prefix: str = REFERENCE_PREFIX) -> str:
     """``GD20240501`` + 6 random digits: short enough to read out on the phone.
 
-    Random digits can collide (rarely); the store's unique constraint catches that and
-    :class:`~bot.handoff.outbox.WorkOrderStore` draws a new one.
+    Random digits can collide (rarely); the stores' unique constraints catch that and they
+    draw a new one (:class:`~bot.handoff.outbox.WorkOrderStore`, the service-request store).
     """
     day = (at or datetime.now(UTC)).astimezone(CHINA_TIME).strftime("%Y%m%d")
-    return f"{REFERENCE_PREFIX}{day}{secrets.randbelow(10**6):06d}"
+    return f"{prefix}{day}{secrets.randbelow(10**6):06d}"
 
 
 def _now() -> datetime:

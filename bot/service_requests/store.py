@@ -5,7 +5,6 @@ store is for staff, never for logs."""
 from __future__ import annotations
 
 import json
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from sqlalchemy import DateTime, String, Text, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.handoff.work_orders import new_reference
 from knowledge.store import engine_for
 
 PREFIXES = {"booking": "YY", "proxy": "BD"}  # 预约 / 帮代
@@ -55,10 +55,10 @@ class ServiceRequestStore:
         Base.metadata.create_all(self.engine)
 
     def create(self, kind: str, item: str, fields: dict[str, str], channel: str, sender: str) -> str:
-        """Store a submitted request; returns its reference (prefix + date + 6 random digits)."""
+        """Store a submitted request; returns its reference (prefix + China date + 6 random digits)."""
         now = datetime.now(UTC)
         for _ in range(ATTEMPTS):
-            reference = f"{PREFIXES[kind]}{now:%Y%m%d}{secrets.randbelow(10**6):06d}"
+            reference = new_reference(now, PREFIXES[kind])
             try:
                 with self.engine.begin() as connection:
                     connection.execute(insert(ServiceRequestRow).values(
