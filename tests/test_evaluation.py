@@ -37,7 +37,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 THRESHOLDS = {"item_accuracy": 0.83, "uncovered_unanswered": 0.85, "clarify_accuracy": 0.70,
               "handoff_recall": 0.98, "handoff_precision": 0.94, "section_accuracy": 0.81}
 TPE_ITEM_ACCURACY = 0.90
-CONVERSATION_TURNS = 0.94  # 165 of 174 turns pass; the dialogue issue asks for 0.95
+CONVERSATION_TURNS = 0.94  # 177 of 187 turns pass (94.7 %); the dialogue issue asks for 0.95
 
 
 def write_cases(path: Path, *lines: object) -> Path:
