@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
+from bot import replies
 from bot.assistant import Assistant
 from bot.dialogue.choices import chosen, chosen_by_number
 from bot.dialogue.dates import parse_day
 from bot.dialogue.engine import Dialogue, UserMessage
 from bot.dialogue.payloads import Payload, parse_payload, payload
 from bot.dialogue.situations import chosen_option, number_in
-from bot.dialogue.state import ConversationState, Pending
+from bot.dialogue.state import TRANSCRIPT_LINE_CHARS, ConversationState, Pending
 from bot.feedback.store import FeedbackStore
 from bot.handoff.outbox import WorkOrderStore
 from bot.handoff.policy import staffed
@@ -363,3 +364,19 @@ def test_a_complaint_that_mentions_booking_is_still_a_complaint(assistant: Assis
     complaint = talk(dialogue, "我要投诉，帮我预约了三次都约不上")[0]
     assert (complaint.decision.outcome, complaint.decision.target) == ("handoff", "hotline")
     assert talk(dialogue, "要带啥")[0].decision.intent != "form_booking"  # the form was left
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀", "\x00\x01", '/fill{"value": "<script>alert(1)</script>"}',
+                                  '/start_form{"form": "nope"}', '/choose_option{"item": "../../etc/passwd"}',
+                                  '/handoff{"target": "x"}', "/skip", '/choose_situation{"option": "x"}'])
+def test_blank_text_and_stale_or_forged_buttons_ask_what_is_needed(dialogue: Dialogue, text: str) -> None:
+    turn = talk(dialogue, text)[0]
+    assert (turn.decision.outcome, turn.decision.item) == ("clarify", None)
+    assert turn.messages[0].text == replies.NO_CONTEXT and "<script>" not in str(turn.messages)
+
+
+def test_a_very_long_message_is_handled_and_stored_cut_short(dialogue: Dialogue) -> None:
+    turn = talk(dialogue, "我想问一下" * 400 + "身份证丢了怎么补办")[0]
+    assert turn.decision.outcome in ("answer", "clarify", "out_of_scope") and turn.messages
+    stored = dialogue.store.load(ConversationKey("api", "citizen"))
+    assert stored is not None and len(stored["transcript"][0]["text"]) == TRANSCRIPT_LINE_CHARS

@@ -191,7 +191,8 @@ class Dialogue:
 
     def _form_asked(self, text: str, button: Payload | None) -> str | None:
         if button is not None:
-            return button.entities.get("form") if button.intent == "start_form" else None
+            name = button.entities.get("form")
+            return name if button.intent == "start_form" and name in forms.FORMS else None
         for name in ("proxy", "booking"):  # 预约帮办 is a 帮办 request
             if any(cue in text for cue in self.form_cues[name]):
                 return name
@@ -256,6 +257,8 @@ class Dialogue:
     def _decide(self, state: ConversationState, text: str, button: Payload | None, u: Understanding) -> Decision:
         if button is not None:
             return self._answered(state, text, button, u) or self._button(button, u)
+        if not u.text:  # nothing to understand (blank, emoji only): ask what they need
+            return Decision("clarify", confidence=1.0, intent=u.intent)
         decision = self.assistant.decide(u)
         if decision.outcome == "handoff":  # 转人工 / 投诉 win over a pending question
             return decision
@@ -305,7 +308,7 @@ class Dialogue:
         item = button.entities.get("item")
         if button.intent == "choose_option" and item in self.assistant.entries:
             return Decision("answer", item=item, candidates=[item], confidence=1.0, intent=button.intent)
-        return self.assistant.decide(u)
+        return Decision("clarify", confidence=1.0, intent=button.intent)  # a stale or unknown button: ask afresh
 
     def _guide_situations(self, state: ConversationState, decision: Decision, turn: Turn) -> None:
         """Before a guide's materials, ask the next of its situation questions (情形引导)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+TRANSCRIPT_LINE_CHARS = 500  # a transcript line is cut to this: enough for a work order, bounded for storage
 WAITING = "waiting"  # ``staff`` while the conversation waits for a person
 
 
@@ -54,5 +55,6 @@ class ConversationState:
         return self.staff not in (None, WAITING)
 
     def record(self, role: str, text: str, keep: int) -> None:
-        """Append to the transcript (already masked), keeping the last ``keep`` lines."""
-        self.transcript = [*self.transcript, {"role": role, "text": text}][-keep:]
+        """Append to the transcript (already masked), keeping the last ``keep`` lines, each cut
+        to ``TRANSCRIPT_LINE_CHARS``."""
+        self.transcript = [*self.transcript, {"role": role, "text": text[:TRANSCRIPT_LINE_CHARS]}][-keep:]
