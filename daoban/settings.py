@@ -110,6 +110,7 @@ class DialogueSettings(Section):
     failures_before_offer: int = Field(default=2, ge=1)  # consecutive unhelped turns before offering a person
     transcript_turns: int = Field(default=20, ge=2)  # masked lines kept for a handoff's work order
     booking_days: int = Field(default=14, ge=1, le=90)  # how far ahead a 预约 can be made
+    new_subject_chars: int = Field(default=3, ge=0)  # a section question carrying more unknown words is not a follow-up
 
 
 class HandoffSettings(Section):

@@ -380,3 +380,9 @@ def test_a_very_long_message_is_handled_and_stored_cut_short(dialogue: Dialogue)
     assert turn.decision.outcome in ("answer", "clarify", "out_of_scope") and turn.messages
     stored = dialogue.store.load(ConversationKey("api", "citizen"))
     assert stored is not None and len(stored["transcript"][0]["text"]) == TRANSCRIPT_LINE_CHARS
+
+
+def test_a_section_question_about_something_else_is_not_a_follow_up(dialogue: Dialogue) -> None:
+    _, fines, where = talk(dialogue, "驾照到期了换证", "那违章罚款在哪交", "在哪换")
+    assert not (fines.decision.outcome == "answer" and fines.decision.item == "drivers-license-renew")
+    assert (where.decision.item, where.decision.section) == ("drivers-license-renew", "location")

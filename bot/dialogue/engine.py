@@ -32,8 +32,9 @@ from bot.service_requests.store import ServiceRequestStore
 from bot.tracker import ConversationKey, TrackerStore, tracker_store_from_url
 from daoban.settings import DialogueSettings
 from knowledge.schema import FaqEntry, Location, ServiceItem
-from nlu.pipeline import Understanding
+from nlu.pipeline import FILLER_LOOKUP, Understanding
 from nlu.privacy import mask_personal
+from nlu.retrieval.passages import entry_passages
 
 ASK_ALL = "ask_all"  # 都告诉我: the whole guide, not one section
 FRUSTRATION_LOOKUP = "frustration"  # nlu/data/cues.yml
@@ -48,16 +49,17 @@ class UserMessage:
     metadata: dict = field(default_factory=dict)
 
 
-def follows_up(state: ConversationState, u: Understanding, decision: Decision, guides: Collection[str]) -> Decision:
+def follows_up(state: ConversationState, u: Understanding, decision: Decision, guides: Collection[str],
+               new_subject: bool = False) -> Decision:
     """Read a decision against the guide being discussed: a question about one of its sections
-    (要带什么, 能网上办吗) or 都告诉我, naming no other guide, is about that guide. Only
-    service items and 一件事 count as naming another guide: FAQ names are service words
-    (网上办, 预约, 周六) that follow-ups use all the time."""
+    (要带什么, 能网上办吗) or 都告诉我, naming no other guide and no ``new_subject`` of its own,
+    is about that guide. Only service items and 一件事 count as naming another guide: FAQ
+    names are service words (网上办, 预约, 周六) that follow-ups use all the time."""
     if state.item is None or decision.outcome in ("handoff", "smalltalk"):
         return decision
     asks_section = u.section is not None or u.intent == ASK_ALL
     names_another = bool((u.named_slugs() & set(guides)) - {state.item})
-    if not asks_section or names_another:
+    if not asks_section or names_another or new_subject:
         return decision
     if decision.outcome == "answer" and decision.item != state.item and u.section is None:
         return decision
@@ -79,6 +81,7 @@ class Dialogue:
         self.now = now or (lambda: datetime.now(ZoneInfo(handoff.timezone)))
         lookups = assistant.understander.training.lookups
         self.frustration_cues = lookups.get(FRUSTRATION_LOOKUP, [])
+        self.fillers = frozenset(lookups.get(FILLER_LOOKUP, []))
         self.form_cues = {name: lookups.get(f"form_{name}", []) for name in forms.FORMS}
         self.guides = frozenset(slug for slug, entry in assistant.entries.items() if not isinstance(entry, FaqEntry))
 
@@ -229,6 +232,18 @@ class Dialogue:
         return Turn(u, Decision("answer" if item else "clarify", item=item, confidence=1.0,
                                 intent=f"form_{name}" if name else "form"), messages)
 
+    def _new_subject(self, state: ConversationState, u: Understanding) -> bool:
+        """What is left of the message without its section cue and fillers names something the
+        guide under discussion never mentions: 那违章罚款在哪交 is not about the driving licence,
+        多久能拿到 is. Counted in words of two or more characters (single ones are particles)."""
+        if state.item is None or state.item not in self.assistant.entries:
+            return False
+        sections = self.assistant.understander.sections.pattern
+        rest = sections.sub(" ", u.text) if sections is not None else u.text
+        asking = " ".join(entry_passages(self.assistant.entries[state.item]))
+        words = [w for w in self.assistant.understander.segmenter.words(rest) if w not in self.fillers]
+        return sum(len(w) for w in words if len(w) > 1 and w not in asking) > self.settings.new_subject_chars
+
     def _frustrated(self, state: ConversationState, u: Understanding) -> bool:
         """Clear frustration: a ``frustration`` cue (听不懂, 答非所问), or the same message again."""
         said = [line["text"] for line in state.transcript if line["role"] == "user"]
@@ -262,7 +277,8 @@ class Dialogue:
         decision = self.assistant.decide(u)
         if decision.outcome == "handoff":  # 转人工 / 投诉 win over a pending question
             return decision
-        return self._answered(state, text, None, u) or follows_up(state, u, decision, self.guides)
+        return self._answered(state, text, None, u) or follows_up(state, u, decision, self.guides,
+                                                                  self._new_subject(state, u))
 
     def _answered(self, state: ConversationState, text: str, button: Payload | None,
                   u: Understanding) -> Decision | None:
