@@ -369,6 +369,8 @@ class CentreProfile(Strict):
     parking: str | None = None
     hours: Hours
     holidays: Text
+    closed_days: list[date] = []  # 法定节假日 and any other day the hall is closed
+    makeup_workdays: list[date] = []  # 调休上班日: weekend days that keep weekday hours
     hotline: Phone  # 12345
     consultation: Phone
     proxy_desk: Desk  # 帮办代办
@@ -376,3 +378,11 @@ class CentreProfile(Strict):
     lockers: Desk  # 自助取件柜
     website: str | None = None
     sample: bool = True
+
+    def opening_hours(self, day: date) -> list[TimeRange]:
+        """The day's opening ranges: none on a closed day, weekday hours on a 调休上班日."""
+        if day in self.closed_days:
+            return []
+        if day.weekday() < 5 or day in self.makeup_workdays:
+            return self.hours.weekdays
+        return self.hours.saturday if day.weekday() == 5 else self.hours.sunday

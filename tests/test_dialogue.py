@@ -16,6 +16,7 @@ from bot.assistant import Assistant
 from bot.dialogue.choices import chosen, chosen_by_number
 from bot.dialogue.dates import parse_day
 from bot.dialogue.engine import Dialogue, UserMessage
+from bot.dialogue.forms import Context, open_days, time_slots
 from bot.dialogue.payloads import Payload, parse_payload, payload
 from bot.dialogue.situations import chosen_option, number_in
 from bot.dialogue.state import TRANSCRIPT_LINE_CHARS, ConversationState, Pending
@@ -139,7 +140,16 @@ SUNDAY_10 = datetime(2026, 12, 6, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     (datetime(2026, 12, 5, 14, 0, tzinfo=ZoneInfo("Asia/Shanghai")), False), (SUNDAY_10, False),
 ])
 def test_staff_are_on_duty_in_the_centres_hours(settings: Settings, when: datetime, on_duty: bool) -> None:
-    assert staffed(when, settings.centre.hours) is on_duty
+    assert staffed(when, settings.centre) is on_duty
+
+
+def test_public_holidays_and_makeup_workdays_change_the_hours(settings: Settings) -> None:
+    sunday, wednesday = SUNDAY_10.date(), WEDNESDAY_10.date()
+    centre = settings.centre.model_copy(update={"closed_days": [wednesday], "makeup_workdays": [sunday]})
+    assert not staffed(WEDNESDAY_10, centre) and staffed(SUNDAY_10.replace(hour=16), centre)
+    context = Context(WEDNESDAY_10.replace(day=1), centre, horizon_days=7)  # from Tuesday 1 December
+    days = open_days(context)
+    assert wednesday not in days and sunday in days and time_slots(sunday, centre)[-1] == "16:00-17:00"
 
 
 def filing_dialogue(assistant: Assistant, tmp_path: Path, now: datetime) -> Dialogue:

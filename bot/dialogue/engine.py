@@ -202,7 +202,7 @@ class Dialogue:
         return None
 
     def _form_context(self) -> forms.Context:
-        return forms.Context(self.now(), self.assistant.settings.centre.hours, self.settings.booking_days)
+        return forms.Context(self.now(), self.assistant.settings.centre, self.settings.booking_days)
 
     def _form_prompt(self, state: ConversationState) -> BotMessage:
         form = state.form or {}
@@ -254,7 +254,7 @@ class Dialogue:
         work order drafted from the conversation, stored durably before the reply says so."""
         centre, handoff = self.assistant.settings.centre, self.assistant.settings.handoff
         if decision.target == "agent":
-            if staffed(self.now(), centre.hours):
+            if staffed(self.now(), centre):
                 state.staff = WAITING
                 if self.relay is not None:
                     self.relay.queued(ConversationKey(message.channel, message.sender),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.dialogue.dates import day_label, parse_day
-from knowledge.schema import Hours
+from knowledge.schema import CentreProfile
 from nlu.normalize import normalize
 
 CANCEL_WORDS = ("取消", "不办了", "不约了", "算了", "不用了")
@@ -25,7 +25,7 @@ _HOUR = re.compile(r"(\d{1,2})(?:[:：点](\d{2})?)")
 @dataclass(frozen=True)
 class Context:
     now: datetime
-    hours: Hours
+    centre: CentreProfile  # its opening hours, public holidays and 调休上班日
     horizon_days: int  # how far ahead a visit can be booked
 
 
@@ -42,17 +42,13 @@ def open_days(context: Context) -> list[date]:
     """Days the centre opens within the horizon, from tomorrow (today's visits go by 取号)."""
     today = context.now.date()
     days = [today + timedelta(days=n) for n in range(1, context.horizon_days + 1)]
-    return [day for day in days if ranges_on(day, context.hours)]
+    return [day for day in days if context.centre.opening_hours(day)]
 
 
-def ranges_on(day: date, hours: Hours) -> list[str]:
-    return hours.weekdays if day.weekday() < 5 else hours.saturday if day.weekday() == 5 else hours.sunday
-
-
-def time_slots(day: date, hours: Hours) -> list[str]:
+def time_slots(day: date, centre: CentreProfile) -> list[str]:
     """Hour-long slots of the day's opening hours (09:00-10:00, …)."""
     slots = []
-    for opening in ranges_on(day, hours):
+    for opening in centre.opening_hours(day):
         start, end = (int(part[:2]) * 60 + int(part[3:]) for part in opening.split("-"))
         for minute in range(start, end - 59, 60):
             slots.append(f"{minute // 60:02d}:{minute % 60:02d}-{(minute + 60) // 60:02d}:{minute % 60:02d}")
@@ -66,7 +62,7 @@ def _day(text: str, context: Context, _: dict[str, str]) -> str | None:
 
 
 def _time(text: str, context: Context, values: dict[str, str]) -> str | None:
-    slots = time_slots(date.fromisoformat(values["day"]), context.hours)
+    slots = time_slots(date.fromisoformat(values["day"]), context.centre)
     if text in slots:
         return text
     reply = normalize(text).text
@@ -104,10 +100,10 @@ MOBILE_ERROR = "手机号码应为11位数字，以1开头，请重新输入。"
 FORMS: dict[str, list[Slot]] = {
     "booking": [
         Slot("day", "请选择预约日期（也可以直接输入，如“明天”“周六”“12月8日”）：", _day,
-             "这一天不能预约：请选择下面列出的办公日（周日和节假日不对外办公）。",
+             "这一天不能预约：请选择下面列出的办公日（周日和法定节假日不对外办公）。",
              lambda context, _: [day_label(day) for day in open_days(context)]),
         Slot("time", "请选择时段：", _time, "请选择当天办公时间内的时段。",
-             lambda context, values: time_slots(date.fromisoformat(values["day"]), context.hours)),
+             lambda context, values: time_slots(date.fromisoformat(values["day"]), context.centre)),
         Slot("name", "请输入办事人姓名：", _name, NAME_ERROR),
         Slot("mobile", "请输入手机号码（用于接收预约短信）：", _mobile, MOBILE_ERROR),
     ],
