@@ -29,6 +29,12 @@ Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 TimeRange = Annotated[str, StringConstraints(pattern=TIME_RANGE_PATTERN.pattern)]
 
+
+def range_minutes(time_range: str) -> tuple[int, int]:
+    """``"09:00-17:00"`` → ``(540, 1020)``: a TimeRange as minutes since midnight, end exclusive."""
+    start, end = (int(clock[:2]) * 60 + int(clock[3:]) for clock in time_range.split("-"))
+    return start, end
+
 ItemType = Literal[
     "行政许可", "行政给付", "行政确认", "行政征收", "行政裁决", "行政奖励", "行政检查",
     "行政备案", "其他行政权力", "公共服务",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.dialogue.dates import day_label, parse_day
-from knowledge.schema import CentreProfile
+from knowledge.schema import CentreProfile, range_minutes
 from nlu.normalize import normalize
 
 CANCEL_WORDS = ("取消", "不办了", "不约了", "算了", "不用了")
@@ -49,7 +49,7 @@ def time_slots(day: date, centre: CentreProfile) -> list[str]:
     """Hour-long slots of the day's opening hours (09:00-10:00, …)."""
     slots = []
     for opening in centre.opening_hours(day):
-        start, end = (int(part[:2]) * 60 + int(part[3:]) for part in opening.split("-"))
+        start, end = range_minutes(opening)
         for minute in range(start, end - 59, 60):
             slots.append(f"{minute // 60:02d}:{minute % 60:02d}-{(minute + 60) // 60:02d}:{minute % 60:02d}")
     return slots

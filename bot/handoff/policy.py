@@ -12,22 +12,16 @@ from datetime import datetime
 
 from bot.dialogue.state import ConversationState
 from bot.handoff.work_orders import KIND_LABELS, Turn, WorkOrder, WorkOrderKind
-from knowledge.schema import CentreProfile, Entry
+from knowledge.schema import CentreProfile, Entry, range_minutes
 
 SUMMARY_CHARS = 200  # the citizen's own words quoted in the summary, at most
-
-
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 def staffed(now: datetime, centre: CentreProfile) -> bool:
     """Whether ``now`` (in the centre's time zone) falls in the centre's opening hours, public
     holidays (``centre.closed_days``) and 调休上班日 (``makeup_workdays``) included."""
     minute = now.hour * 60 + now.minute
-    return any(_minutes(start) <= minute < _minutes(end)
-               for start, end in (r.split("-") for r in centre.opening_hours(now.date())))
+    return any(start <= minute < end for start, end in map(range_minutes, centre.opening_hours(now.date())))
 
 
 def summary(kind_label: str, state: ConversationState, entries: Mapping[str, Entry]) -> str:
