@@ -50,16 +50,17 @@ class UserMessage:
 
 
 def follows_up(state: ConversationState, u: Understanding, decision: Decision, guides: Collection[str],
-               new_subject: bool = False) -> Decision:
+               new_subject: Callable[[], bool] = lambda: False) -> Decision:
     """Read a decision against the guide being discussed: a question about one of its sections
-    (要带什么, 能网上办吗) or 都告诉我, naming no other guide and no ``new_subject`` of its own,
-    is about that guide. Only service items and 一件事 count as naming another guide: FAQ
-    names are service words (网上办, 预约, 周六) that follow-ups use all the time."""
+    (要带什么, 能网上办吗) or 都告诉我, naming no other guide and no ``new_subject`` of its own
+    (asked only when it decides), is about that guide. Only service items and 一件事 count as
+    naming another guide: FAQ names are service words (网上办, 预约, 周六) that follow-ups use
+    all the time."""
     if state.item is None or decision.outcome in ("handoff", "smalltalk"):
         return decision
     asks_section = u.section is not None or u.intent == ASK_ALL
     names_another = bool((u.named_slugs() & set(guides)) - {state.item})
-    if not asks_section or names_another or new_subject:
+    if not asks_section or names_another or new_subject():
         return decision
     if decision.outcome == "answer" and decision.item != state.item and u.section is None:
         return decision
@@ -84,6 +85,7 @@ class Dialogue:
         self.fillers = frozenset(lookups.get(FILLER_LOOKUP, []))
         self.form_cues = {name: lookups.get(f"form_{name}", []) for name in forms.FORMS}
         self.guides = frozenset(slug for slug, entry in assistant.entries.items() if not isinstance(entry, FaqEntry))
+        self._asking: dict[str, str] = {}  # a guide's asking texts, joined: built on its first follow-up
 
     def handle(self, message: UserMessage) -> Turn:
         key = ConversationKey(message.channel, message.sender)
@@ -136,11 +138,12 @@ class Dialogue:
         u = self.assistant.understander.understand("" if button else text)
         frustrated = button is None and self._frustrated(state, u)
         state.record("user", text if button else u.masked, keep)
-        form_turn = self._form_turn(state, text, button, u, message)
+        fresh = self.assistant.decide(u) if button is None and u.text else None  # the message on its own
+        form_turn = self._form_turn(state, text, button, u, message, fresh)
         if form_turn is not None:
             state.record("bot", mask_personal(form_turn.messages[0].text), keep)
             return form_turn
-        decision = self._decide(state, text, button, u)
+        decision = self._decide(state, text, button, u, fresh)
         turn = self.assistant.render(u, decision, state.choices.get(decision.item or ""))
         if decision.intent == "deny" and decision.outcome == "out_of_scope":
             turn.messages = [BotMessage(replies.DECLINED)]
@@ -157,19 +160,18 @@ class Dialogue:
         return turn
 
     def _form_turn(self, state: ConversationState, text: str, button: Payload | None, u: Understanding,
-                   message: UserMessage) -> Turn | None:
+                   message: UserMessage, fresh: Decision | None) -> Turn | None:
         """A form being filled takes the message (unless it hands off); 我要预约 / 申请帮办 or
-        their buttons start one for the guide under discussion."""
+        their buttons start one for the guide named (``fresh``) or under discussion."""
         name = self._form_asked(text, button)
         if state.form is None and name is None:
             return None
-        decision = self.assistant.decide(u)
-        if button is None and decision.outcome == "handoff":  # 转人工 / 投诉 leave or skip the form
+        if fresh is not None and fresh.outcome == "handoff":  # 转人工 / 投诉 leave or skip the form
             state.form = None
             return None
         if state.form is None:
-            named = decision.outcome == "answer" and decision.item in self.guides  # not an FAQ (预约 is one)
-            item = decision.item if named else state.item
+            named = fresh is not None and fresh.outcome == "answer" and fresh.item in self.guides  # 预约 is an FAQ
+            item = fresh.item if named and fresh is not None else state.item
             if item is None:
                 return self._form_reply(u, None, "", [BotMessage(replies.FORM_NEEDS_ITEM)])
             state.form, state.item, state.pending = {"name": name, "item": item, "values": {}}, item, None
@@ -240,7 +242,9 @@ class Dialogue:
             return False
         sections = self.assistant.understander.sections.pattern
         rest = sections.sub(" ", u.text) if sections is not None else u.text
-        asking = " ".join(entry_passages(self.assistant.entries[state.item]))
+        if state.item not in self._asking:
+            self._asking[state.item] = " ".join(entry_passages(self.assistant.entries[state.item]))
+        asking = self._asking[state.item]
         words = [w for w in self.assistant.understander.segmenter.words(rest) if w not in self.fillers]
         return sum(len(w) for w in words if len(w) > 1 and w not in asking) > self.settings.new_subject_chars
 
@@ -269,16 +273,16 @@ class Dialogue:
                                                          message.sender))
         return BotMessage(replies.work_order_filed(centre, order.reference))
 
-    def _decide(self, state: ConversationState, text: str, button: Payload | None, u: Understanding) -> Decision:
+    def _decide(self, state: ConversationState, text: str, button: Payload | None, u: Understanding,
+                fresh: Decision | None) -> Decision:
         if button is not None:
             return self._answered(state, text, button, u) or self._button(button, u)
-        if not u.text:  # nothing to understand (blank, emoji only): ask what they need
+        if fresh is None:  # nothing to understand (blank, emoji only): ask what they need
             return Decision("clarify", confidence=1.0, intent=u.intent)
-        decision = self.assistant.decide(u)
-        if decision.outcome == "handoff":  # 转人工 / 投诉 win over a pending question
-            return decision
-        return self._answered(state, text, None, u) or follows_up(state, u, decision, self.guides,
-                                                                  self._new_subject(state, u))
+        if fresh.outcome == "handoff":  # 转人工 / 投诉 win over a pending question
+            return fresh
+        return self._answered(state, text, None, u) or follows_up(state, u, fresh, self.guides,
+                                                                  lambda: self._new_subject(state, u))
 
     def _answered(self, state: ConversationState, text: str, button: Payload | None,
                   u: Understanding) -> Decision | None:
