@@ -32,6 +32,16 @@ BOOKING_REMINDER = "请按预约时间携带材料到{window}办理；如需改�
 PROXY_REMINDER = "帮办代办工作人员会在1个工作日内电话联系您（{phone}）。"
 RATE = "请您为本次服务评价（政务服务“好差评”）："
 TO_HOTLINE = "提交12345"
+LEAVE_MESSAGE = "给工作人员留言"
+FORM_START_ITEMLESS = "好的，现在填写{title}。随时回复“取消”可以退出。"
+MESSAGE_REMINDER = "工作人员{back}上班后会尽快回复您。"
+ASK_CONTACT = "需要工作人员联系您反馈办理结果吗？留下手机号即表示同意12345工作人员联系您。"
+GIVE_CONTACT, NO_CONTACT = "留下手机号", "不用联系我"
+ASK_MOBILE = "请输入您的手机号码（仅用于12345工作人员联系您）："
+CONTACT_ADDED = "已为工单{reference}登记联系电话{phone}，工作人员会与您联系。"
+CONTACT_TOO_LATE = "工单{reference}已经转出，没能补登联系电话。如需回访，请拨打{hotline}报工单编号。"
+NO_CONTACT_WORDS = ("不用", "不需要", "不留", "匿名")
+CONTACT_DECLINED = "好的，工单{reference}不留联系方式转交，工作人员不会联系您。"
 
 
 def smalltalk(intent: str, centre: CentreProfile) -> str:
@@ -55,10 +65,12 @@ def work_order_filed(centre: CentreProfile, reference: str) -> str:
     return handoff("hotline", centre) + f"工单编号：{reference}，请记下以便查询办理进度。"
 
 
-def staff_off_duty(centre: CentreProfile) -> str:
+def staff_off_duty(centre: CentreProfile, back: str | None) -> str:
+    """``back``: when staff are next on duty, as the citizen reads it (明天 09:00)."""
     hours = "；".join(hours_lines(centre.hours)[:2])
-    return (f"现在不是人工服务时间（{hours}）。您可以把问题提交给{centre.hotline.label}，"
-            f"我会把您说过的内容整理好一并转过去；也可以在服务时间再来找人工。")
+    when = f"工作人员{back}上班" if back else "请在服务时间再来"
+    return (f"现在不是人工服务时间（{hours}），{when}。您可以把问题提交给{centre.hotline.label}，"
+            f"我会把您说过的内容整理好一并转过去；也可以给工作人员留言，上班后回复您。")
 
 
 def offer_person(centre: CentreProfile) -> str:

@@ -111,6 +111,7 @@ class DialogueSettings(Section):
     transcript_turns: int = Field(default=20, ge=2)  # masked lines kept for a handoff's work order
     booking_days: int = Field(default=14, ge=1, le=90)  # how far ahead a 预约 can be made
     new_subject_chars: int = Field(default=3, ge=0)  # a section question carrying more unknown words is not a follow-up
+    new_subject_rank: int = Field(default=3, ge=0)  # … unless the current guide still ranks this high for it
 
 
 class HandoffSettings(Section):
@@ -127,11 +128,15 @@ class HandoffSettings(Section):
     work_order_kinds: dict[str, Literal["consult", "help", "complaint", "report", "suggestion", "praise"]] = {
         "complaint": "complaint", "report": "report", "suggestion": "suggestion", "praise": "praise"}
     default_kind: Literal["consult", "help"] = "help"  # any other handoff to 12345 (nothing covers it, asked for)
+    contact_wait_minutes: float = Field(default=10.0, ge=0)  # a new order waits this long for the citizen's
+    # consent to be contacted (and their mobile) before it is delivered without it
 
 
 class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = 8000
+    max_body_bytes: int = Field(default=65536, ge=1024)  # larger requests get 413 before anything parses them
+    cors_origins: list[str] = ["*"]  # sites that may embed the widget / call the message API from a browser
 
 
 class Settings(Section):

@@ -12,6 +12,7 @@ from nlu.normalize import normalize
 _HAN_TERM = re.compile(r"^[\u4e00-\u9fff]{2,12}$")
 _LEVEL_PREFIX = re.compile(r"^[区市县镇](?=..{3})")
 _SPLIT = re.compile(r"[（()）、，,；;：:/\s]+")
+SHARED_BY = 2  # a name piece found in more guides' names than this names none of them
 
 
 @dataclass
@@ -38,13 +39,24 @@ def _pieces(text: str) -> Iterable[str]:
     yield from (piece for piece in _SPLIT.split(text) if piece)
 
 
+def _shared_pieces(entries: Mapping[str, Entry]) -> set[str]:
+    """Name pieces that more than ``SHARED_BY`` guides' names contain: 申请 out of
+    职工正常退休（职）申请 names no guide in particular, 退休申请 does."""
+    names = [" ".join((entry.name, *entry.aliases)) for entry in entries.values()]
+    pieces = {normalize(piece).text for entry in entries.values() for text in (entry.name, *entry.aliases)
+              for piece in _SPLIT.split(text) if piece and piece != text}
+    return {piece for piece in pieces if sum(piece in name for name in names) > SHARED_BY}
+
+
 def build_vocabulary(entries: Mapping[str, Entry]) -> Vocabulary:
     vocabulary = Vocabulary()
+    shared = _shared_pieces(entries)
     for entry in entries.values():
         category = {"item": "item", "event": "event", "faq": "faq"}[entry.kind]
         for text in (entry.name, *entry.aliases):
             for piece in _pieces(text):
-                vocabulary.add(piece, category, entry.slug)
+                owned = piece == text or normalize(piece).text not in shared
+                vocabulary.add(piece, category, entry.slug if owned else None)
         if isinstance(entry, ServiceItem | LifeEvent):
             for piece in _pieces(entry.department):
                 vocabulary.add(piece, "department")

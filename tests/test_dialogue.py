@@ -188,6 +188,60 @@ def test_asking_for_a_person_out_of_hours_offers_12345_instead(assistant: Assist
     assert off_duty.work_orders is not None and off_duty.work_orders.pending_count() == 1
 
 
+def test_a_work_order_waits_for_consent_and_takes_the_mobile_given(assistant: Assistant, tmp_path: Path) -> None:
+    dialogue = filing_dialogue(assistant, tmp_path, WEDNESDAY_10)
+    complaint = talk(dialogue, "我要投诉窗口态度差")[0]
+    assert [button.title for button in complaint.messages[0].buttons] == [replies.GIVE_CONTACT, replies.NO_CONTACT]
+    orders = dialogue.work_orders
+    assert orders is not None
+    with orders.engine.connect() as connection:
+        order_id = connection.execute(text("SELECT id FROM work_order")).scalar_one()
+    status = orders.status(order_id)
+    wait = assistant.settings.handoff.contact_wait_minutes * 60
+    assert status is not None and status.next_attempt_at > orders.clock() + wait - 60  # held for the answer
+    asked, given = talk(dialogue, complaint.messages[0].buttons[0].payload, "138 1234 5678")
+    assert "手机号码" in asked.messages[0].text
+    assert "138****5678" in given.messages[0].text and "13812345678" not in given.messages[0].text
+    order, status = orders.get(order_id), orders.status(order_id)
+    assert order is not None and order.contact_consent and order.contact is not None
+    assert order.contact.phone == "13812345678"
+    assert status is not None and status.next_attempt_at <= orders.clock()  # released at once
+    assert "13812345678" not in str(dialogue.store.load(ConversationKey("api", "citizen")))
+
+
+def test_declining_or_moving_on_sends_the_order_without_contact(assistant: Assistant, tmp_path: Path) -> None:
+    dialogue = filing_dialogue(assistant, tmp_path, WEDNESDAY_10)
+    orders = dialogue.work_orders
+    assert orders is not None
+    declined = talk(dialogue, "我要举报无证经营", "不用了", sender="a")[1]
+    assert "不留联系方式" in declined.messages[0].text
+    moved_on = talk(dialogue, "我要投诉", "护照怎么办", sender="b")[1]
+    assert moved_on.decision.item == "passport"  # the next question is answered as usual
+    with orders.engine.connect() as connection:
+        ids = connection.execute(text("SELECT id FROM work_order")).scalars().all()
+    for order_id in ids:
+        order, status = orders.get(order_id), orders.status(order_id)
+        assert order is not None and order.contact is None and not order.contact_consent
+        assert status is not None and status.next_attempt_at <= orders.clock()
+
+
+def test_out_of_hours_says_when_staff_are_back_and_takes_a_message(assistant: Assistant, tmp_path: Path) -> None:
+    requests = ServiceRequestStore(f"sqlite:///{tmp_path / 'requests.db'}")
+    requests.create_schema()
+    dialogue = Dialogue(assistant, tracker_store_from_url(None, 0), assistant.settings.dialogue,
+                        now=lambda: SUNDAY_10, service_requests=requests)
+    asked = talk(dialogue, "转人工")[0]
+    assert "12月7日（周一）09:00上班" in asked.messages[0].text  # SUNDAY_10 is 6 December 2026
+    leave = next(button for button in asked.messages[0].buttons if button.title == replies.LEAVE_MESSAGE)
+    started, written, done = talk(dialogue, leave.payload, "社保卡补办进度想问一下，我投诉过一次了", "13912345678")
+    assert "留言" in started.messages[0].text and "手机号码" in written.messages[0].text  # 投诉 in a message stays
+    reference = re.search(r"LY\d{14}", done.messages[-1].text)
+    assert reference is not None and "12月7日（周一）09:00" in done.messages[-1].text
+    stored = requests.get(reference.group(0))
+    assert stored is not None and stored.kind == "message" and stored.item == ""
+    assert stored.fields == {"message": "社保卡补办进度想问一下，我投诉过一次了", "mobile": "13912345678"}
+
+
 def test_situations_are_asked_one_at_a_time_and_tailor_the_list(dialogue: Dialogue, assistant: Assistant) -> None:
     item = assistant.entries["id-card-reissue"]
     first = item.situations[0]
@@ -215,6 +269,30 @@ def test_a_situation_question_can_be_skipped_or_ignored(dialogue: Dialogue) -> N
     ignored = talk(dialogue, "身份证丢了要带啥", "要多少钱", sender="other")[1]
     assert (ignored.decision.item, ignored.decision.section) == ("id-card-reissue", "fee")
     assert talk(dialogue, "要带啥", sender="other")[0].answer is not None  # not asked again
+
+
+def test_an_unreadable_situation_answer_is_asked_again_once(dialogue: Dialogue) -> None:
+    asked, unclear, again = talk(dialogue, "结婚登记要带啥", "我俩户口都在这边", "嗯就是这边的")
+    question = asked.messages[0].text.splitlines()[-1]
+    assert unclear.decision.item == "marriage-registration" and unclear.answer is None
+    assert "没能确定" in unclear.messages[0].text and question in unclear.messages[0].text
+    assert again.answer is not None and again.decision.item == "marriage-registration"  # then the whole list
+    own_question = talk(dialogue, "结婚登记要带啥", "要多久", sender="other")[1]
+    assert (own_question.decision.item, own_question.decision.section) == ("marriage-registration", "time_limit")
+
+
+def test_within_a_bundle_a_question_about_one_item_goes_to_that_item(dialogue: Dialogue, assistant: Assistant) -> None:
+    bundle, member = talk(dialogue, "我想开个美容店要办哪些", "卫生许可证要多久能下来")
+    assert bundle.decision.item == "event-open-salon"
+    assert "public-place-hygiene-license" in assistant.bundles["event-open-salon"]
+    assert (member.decision.item, member.decision.section) == ("public-place-hygiene-license", "time_limit")
+    whole = talk(dialogue, "我想开个美容店要办哪些", "要多久", sender="other")[1]
+    assert (whole.decision.item, whole.decision.section) == ("event-open-salon", "time_limit")
+
+
+def test_feedback_can_be_typed(dialogue: Dialogue) -> None:
+    turn = talk(dialogue, "护照怎么办", "没用")[1]
+    assert turn.decision.intent == "feedback" and turn.messages[0].text.startswith(replies.NOT_USEFUL)
 
 
 def test_questions_about_other_sections_get_no_situation_questions(dialogue: Dialogue) -> None:

@@ -27,7 +27,11 @@ from tests.paths import CATALOGUE, DATA_DIR, ROOT, TPE_FAQ
 
 EVAL_DIR = ROOT / "tests" / "eval"
 CONVERSATIONS = EVAL_DIR / "conversations.jsonl"
-SAMPLE_SETS = sorted(p for p in EVAL_DIR.glob("*.jsonl") if p.name != "tpe.jsonl" and p != CONVERSATIONS)
+# Written by helpers who read the guides and docs/dialogue.md but not the engine; the dialogue
+# was tuned on the first after its first run (79 %), never on the second (91.4 % at its first run).
+HELD_OUT_CONVERSATIONS = [EVAL_DIR / "conversations-heldout.jsonl", EVAL_DIR / "conversations-heldout-2.jsonl"]
+SAMPLE_SETS = sorted(p for p in EVAL_DIR.glob("*.jsonl")
+                     if p.name != "tpe.jsonl" and not p.name.startswith("conversations"))
 ARTIFACTS = ROOT / "test-artifacts"
 # What the committed config.yml and decision model reach today (docs/understanding.md), so a
 # change that makes understanding worse fails. These are in-sample figures: the decision model
@@ -37,7 +41,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 THRESHOLDS = {"item_accuracy": 0.83, "uncovered_unanswered": 0.85, "clarify_accuracy": 0.70,
               "handoff_recall": 0.98, "handoff_precision": 0.94, "section_accuracy": 0.81}
 TPE_ITEM_ACCURACY = 0.90
-CONVERSATION_TURNS = 0.95  # the dialogue issue's bar; 178 of 187 turns pass (95.2 %)
+CONVERSATION_TURNS = 0.95  # the dialogue issue's bar; 179 of 187 turns pass (95.7 %)
+HELD_OUT_TURNS = 0.90  # 221 of 242 turns pass (91.3 %)
 
 
 def write_cases(path: Path, *lines: object) -> Path:
@@ -149,6 +154,13 @@ def test_conversations_pass_turn_by_turn(assistant: Assistant) -> None:
     assert len(cases) >= 40 and all(len(case.turns) >= 2 for case in cases)
     report = evaluate(cases, engine(assistant).conversation)
     _check(report, {"turns_passed": CONVERSATION_TURNS * len(report.results)}, "conversations")
+
+
+def test_held_out_conversations_pass_turn_by_turn(assistant: Assistant) -> None:
+    cases = load_cases(HELD_OUT_CONVERSATIONS)
+    assert len(cases) >= 60
+    report = evaluate(cases, engine(assistant).conversation)
+    _check(report, {"turns_passed": HELD_OUT_TURNS * len(report.results)}, "conversations-heldout")
 
 
 @pytest.mark.slow

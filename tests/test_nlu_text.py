@@ -88,3 +88,8 @@ def test_user_dictionary_is_in_jieba_format(segmenter: Segmenter, vocabulary: Vo
     assert len(lines) == len(vocabulary.terms)
     word, frequency = lines[0].split(" ")
     assert word in vocabulary.terms and int(frequency) > 0
+
+
+def test_name_pieces_many_guides_share_name_none_of_them(vocabulary: Vocabulary) -> None:
+    assert "申请" in vocabulary.terms and "申请" not in vocabulary.owners  # from 职工正常退休（职）申请
+    assert vocabulary.owners["退休申请"] == {"retirement-approval"}  # a whole alias still names its guide

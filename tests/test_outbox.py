@@ -357,6 +357,42 @@ def test_backoff_grows_and_caps(orders: WorkOrderStore, receiver: Receiver, cloc
         assert expected * 0.8 - 1e-6 <= delay <= expected + 1e-6, delays
 
 
+def test_a_held_order_waits_for_consent_then_goes_with_the_contact(
+        orders: WorkOrderStore, receiver: Receiver, clock: FakeClock, deliverers: list[OutboxDeliverer]) -> None:
+    held = orders.create(make_order(consent=False), hold_seconds=600)
+    receiver.start()
+    deliverer = deliverer_for(deliverers, orders, receiver.url, clock=clock)
+    assert deliverer.deliver_due() == 0 and receiver.posts == []  # held: the citizen may still consent
+    contact = Contact(name="李四", phone=PHONE)
+    updated = orders.add_contact(held.id, contact)
+    assert updated is not None and updated.contact == contact and updated.contact_consent
+    assert deliverer.deliver_due() == 1  # consent releases it at once
+    body = json.loads(receiver.posts[0].body)
+    assert body["contact"] == {"name": "李四", "phone": PHONE} and body["reference"] == held.reference
+    assert orders.add_contact(held.id, contact) is None  # delivered: too late to change what was sent
+
+
+def test_a_held_order_goes_without_contact_when_declined_or_timed_out(
+        orders: WorkOrderStore, receiver: Receiver, clock: FakeClock, deliverers: list[OutboxDeliverer]) -> None:
+    declined = orders.create(make_order(1, consent=False), hold_seconds=600)
+    ignored = orders.create(make_order(2, consent=False), hold_seconds=600)
+    receiver.start()
+    deliverer = deliverer_for(deliverers, orders, receiver.url, clock=clock)
+    orders.release_held(declined.id)
+    assert deliverer.deliver_due() == 1 and receiver.keys_posted() == [declined.id]
+    clock.now += 600
+    assert deliverer.deliver_due() == 1 and receiver.keys_posted() == [declined.id, ignored.id]
+    assert all(json.loads(post.body)["contact"] is None for post in receiver.posts)
+
+
+def test_a_contact_is_not_attached_while_the_order_is_being_sent(orders: WorkOrderStore, clock: FakeClock) -> None:
+    order = orders.create(make_order(consent=False), hold_seconds=5)
+    [claim] = orders.claim_due(clock.now + 5, clock.now + 15, limit=10)
+    assert orders.add_contact(order.id, Contact(phone=PHONE)) is None  # the old body is on its way
+    stored = orders.get(order.id)
+    assert stored is not None and stored.contact is None and json.loads(claim.body)["contact"] is None
+
+
 def test_claims_lock_rows_until_they_expire(outbox_url: str, clock: FakeClock) -> None:
     first, second = WorkOrderStore(outbox_url, clock=clock), WorkOrderStore(outbox_url, clock=clock)
     try:

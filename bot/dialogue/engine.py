@@ -21,13 +21,15 @@ from bot.assistant import Assistant, BotMessage, Button, Turn
 from bot.decision import Decision
 from bot.dialogue import forms
 from bot.dialogue.choices import chosen, declined
+from bot.dialogue.dates import day_label
 from bot.dialogue.payloads import Payload, parse_payload, payload
 from bot.dialogue.situations import ASKED_FOR, chosen_option, next_question, question_message, skipped
 from bot.dialogue.state import WAITING, ConversationState, Pending
 from bot.feedback.store import LEVELS, USEFUL, Feedback, FeedbackStore
 from bot.handoff.outbox import WorkOrderStore
-from bot.handoff.policy import draft_work_order, staffed, summary
+from bot.handoff.policy import draft_work_order, next_staffed, staffed, summary
 from bot.handoff.takeover import Relay
+from bot.handoff.work_orders import Contact
 from bot.service_requests.store import ServiceRequestStore
 from bot.tracker import ConversationKey, TrackerStore, tracker_store_from_url
 from daoban.settings import DialogueSettings
@@ -39,6 +41,8 @@ from nlu.retrieval.passages import entry_passages
 ASK_ALL = "ask_all"  # 都告诉我: the whole guide, not one section
 FRUSTRATION_LOOKUP = "frustration"  # nlu/data/cues.yml
 FEEDBACK_INTENTS = ("feedback", "rate")  # 有用 / 没用 and the five-level rating (button payloads)
+TYPED_FEEDBACK = {"有用": "yes", "有帮助": "yes", "没用": "no", "没有用": "no", "没帮助": "no", "没有帮助": "no"}
+REASK = "reask_situation"  # a situation question asked again after a reply the bot could not read
 
 
 @dataclass(frozen=True)
@@ -50,17 +54,25 @@ class UserMessage:
 
 
 def follows_up(state: ConversationState, u: Understanding, decision: Decision, guides: Collection[str],
-               new_subject: Callable[[], bool] = lambda: False) -> Decision:
+               new_subject: Callable[[], bool] = lambda: False,
+               bundled: Callable[[], str | None] = lambda: None) -> Decision:
     """Read a decision against the guide being discussed: a question about one of its sections
     (要带什么, 能网上办吗) or 都告诉我, naming no other guide and no ``new_subject`` of its own
-    (asked only when it decides), is about that guide. Only service items and 一件事 count as
-    naming another guide: FAQ names are service words (网上办, 预约, 周六) that follow-ups use
-    all the time."""
+    (asked only when it decides), is about that guide. Within a 一件事, a question about one of
+    its items (``bundled``: 刻章要钱吗) is about that item. Only service items and 一件事 count
+    as naming another guide: FAQ names are service words (网上办, 预约, 周六) that follow-ups use
+    all the time; a section asked of a guide named (那离婚呢，周六能办吗) is about that guide."""
     if state.item is None or decision.outcome in ("handoff", "smalltalk"):
         return decision
+    if (member := bundled()) is not None:
+        return Decision("answer", item=member, section=u.section, candidates=[member],
+                        confidence=decision.confidence, intent=u.intent)
     asks_section = u.section is not None or u.intent == ASK_ALL
-    names_another = bool((u.named_slugs() & set(guides)) - {state.item})
-    if not asks_section or names_another or new_subject():
+    named = (u.named_slugs() & set(guides)) - {state.item}
+    if asks_section and len(named) == 1 and decision.item not in named:
+        return Decision("answer", item=named.pop(), section=u.section, candidates=decision.candidates,
+                        confidence=decision.confidence, intent=u.intent)
+    if not asks_section or named or new_subject():
         return decision
     if decision.outcome == "answer" and decision.item != state.item and u.section is None:
         return decision
@@ -135,11 +147,14 @@ class Dialogue:
     def turn(self, state: ConversationState, message: UserMessage) -> Turn:
         text, keep = message.text, self.settings.transcript_turns
         button = parse_payload(text)
+        if button is None and (useful := TYPED_FEEDBACK.get(text.strip(" 。.!！"))) is not None:
+            button = Payload("feedback", {"useful": useful})  # typed instead of tapped
         u = self.assistant.understander.understand("" if button else text)
         frustrated = button is None and self._frustrated(state, u)
         state.record("user", text if button else u.masked, keep)
         fresh = self.assistant.decide(u) if button is None and u.text else None  # the message on its own
-        form_turn = self._form_turn(state, text, button, u, message, fresh)
+        form_turn = self._contact_turn(state, text, button, u) or self._form_turn(state, text, button, u, message,
+                                                                                   fresh)
         if form_turn is not None:
             state.record("bot", mask_personal(form_turn.messages[0].text), keep)
             return form_turn
@@ -166,17 +181,19 @@ class Dialogue:
         name = self._form_asked(text, button)
         if state.form is None and name is None:
             return None
-        if fresh is not None and fresh.outcome == "handoff":  # 转人工 / 投诉 leave or skip the form
+        leaving_message = state.form is not None and state.form["name"] in forms.ITEMLESS  # 留言 may well complain
+        if fresh is not None and fresh.outcome == "handoff" and not leaving_message:  # 转人工 / 投诉 leave the form
             state.form = None
             return None
-        if state.form is None:
+        if state.form is None and name is not None:
             named = fresh is not None and fresh.outcome == "answer" and fresh.item in self.guides  # 预约 is an FAQ
             item = fresh.item if named and fresh is not None else state.item
-            if item is None:
+            if item is None and name not in forms.ITEMLESS:
                 return self._form_reply(u, None, "", [BotMessage(replies.FORM_NEEDS_ITEM)])
             state.form, state.item, state.pending = {"name": name, "item": item, "values": {}}, item, None
-            return self._form_reply(u, item, name or "", [BotMessage(replies.FORM_START.format(
-                title=forms.TITLES[name or ""], item=self.assistant.entries[item].name)), self._form_prompt(state)])
+            start = (replies.FORM_START.format(title=forms.TITLES[name], item=self.assistant.entries[item].name)
+                     if item else replies.FORM_START_ITEMLESS.format(title=forms.TITLES[name]))
+            return self._form_reply(u, item, name, [BotMessage(start), self._form_prompt(state)])
         form, title = state.form, forms.TITLES[state.form["name"]]
         if forms.cancelled(text):
             state.form = None
@@ -198,7 +215,7 @@ class Dialogue:
         if button is not None:
             name = button.entities.get("form")
             return name if button.intent == "start_form" and name in forms.FORMS else None
-        for name in ("proxy", "booking"):  # 预约帮办 is a 帮办 request
+        for name in ("proxy", "booking", "message"):  # 预约帮办 is a 帮办 request
             if any(cue in text for cue in self.form_cues[name]):
                 return name
         return None
@@ -216,37 +233,80 @@ class Dialogue:
 
     def _form_submitted(self, form: dict, message: UserMessage) -> BotMessage:
         name, item, values = form["name"], form["item"], form["values"]
-        fields = {"item": self.assistant.entries[item].name, **values}
-        reference = (self.service_requests.create(name, item, fields, message.channel, message.sender)
+        fields = {"item": self.assistant.entries[item].name, **values} if item else dict(values)
+        reference = (self.service_requests.create(name, item or "", fields, message.channel, message.sender)
                      if self.service_requests is not None else "（未保存）")
         lines = [f"{forms.LABELS[key]}：{forms.shown(key, value)}" for key, value in fields.items()]
-        centre = self.assistant.settings.centre
-        entry = self.assistant.entries[item]
-        place = getattr(entry, "location", None) or getattr(entry, "window", None)  # an item's or a 一件事's
-        window = place.window if isinstance(place, Location) else centre.address
-        reminder = (replies.BOOKING_REMINDER.format(window=window) if name == "booking"
-                    else replies.PROXY_REMINDER.format(phone=centre.proxy_desk.phone))
         return BotMessage("\n".join([replies.FORM_DONE.format(title=forms.TITLES[name], reference=reference),
-                                     *lines, reminder]))
+                                     *lines, self._form_reminder(name, item)]))
+
+    def _form_reminder(self, name: str, item: str | None) -> str:
+        """What happens next: where to go for a booking, who calls for 帮办, when staff read a 留言."""
+        centre = self.assistant.settings.centre
+        if name == "message":
+            return replies.MESSAGE_REMINDER.format(back=self._staff_back())
+        if name == "proxy":
+            return replies.PROXY_REMINDER.format(phone=centre.proxy_desk.phone)
+        entry = self.assistant.entries[item or ""]
+        place = getattr(entry, "location", None) or getattr(entry, "window", None)  # an item's or a 一件事's
+        return replies.BOOKING_REMINDER.format(window=place.window if isinstance(place, Location) else centre.address)
+
+    def _staff_back(self) -> str:
+        """When staff are next on duty, as the citizen reads it: 12月3日（周四）09:00."""
+        back = next_staffed(self.now(), self.assistant.settings.centre)
+        return f"{day_label(back.date())}{back:%H:%M}" if back else ""
+
+    def _contact_turn(self, state: ConversationState, text: str, button: Payload | None,
+                      u: Understanding) -> Turn | None:
+        """After a 12345 work order is filed: a mobile number given is consent to be contacted and
+        goes with the order; 不用 (or any other message) sends it on without one."""
+        order_id, orders = state.contact_order, self.work_orders
+        if order_id is None or orders is None:
+            return None
+        if button is not None and button.intent == "contact" and button.entities.get("consent") == "yes":
+            return self._handoff_reply(u, "contact", [BotMessage(replies.ASK_MOBILE)])
+        state.contact_order = None
+        mobile = forms.mobile_number(text) if button is None else None
+        stored = orders.get(order_id)
+        reference = stored.reference if stored else ""
+        if mobile is not None:
+            added = orders.add_contact(order_id, Contact(phone=mobile))
+            reply = (replies.CONTACT_ADDED.format(reference=reference, phone=mask_personal(mobile)) if added
+                     else replies.CONTACT_TOO_LATE.format(reference=reference,
+                                                          hotline=self.assistant.settings.centre.hotline.number))
+            return self._handoff_reply(u, "contact", [BotMessage(reply)])
+        orders.release_held(order_id)
+        if (button is not None and button.intent == "contact") or forms.cancelled(text) or declined(text, None) \
+                or any(word in text for word in replies.NO_CONTACT_WORDS):
+            return self._handoff_reply(u, "contact", [BotMessage(replies.CONTACT_DECLINED.format(
+                reference=reference))])
+        return None  # a new question: the order goes without contact details, the message is handled as usual
+
+    @staticmethod
+    def _handoff_reply(u: Understanding, intent: str, messages: list[BotMessage]) -> Turn:
+        return Turn(u, Decision("handoff", target="hotline", confidence=1.0, intent=intent), messages)
 
     @staticmethod
     def _form_reply(u: Understanding, item: str | None, name: str, messages: list[BotMessage]) -> Turn:
         return Turn(u, Decision("answer" if item else "clarify", item=item, confidence=1.0,
                                 intent=f"form_{name}" if name else "form"), messages)
 
-    def _new_subject(self, state: ConversationState, u: Understanding) -> bool:
-        """What is left of the message without its section cue and fillers names something the
-        guide under discussion never mentions: 那违章罚款在哪交 is not about the driving licence,
-        多久能拿到 is. Counted in words of two or more characters (single ones are particles)."""
-        if state.item is None or state.item not in self.assistant.entries:
-            return False
+    def _subject_words(self, u: Understanding) -> list[str]:
+        """The message's words of two or more characters (single ones are particles) besides its
+        section cue and fillers: what it is about, if anything (刻章 in 刻章要钱吗)."""
         sections = self.assistant.understander.sections.pattern
         rest = sections.sub(" ", u.text) if sections is not None else u.text
+        return [w for w in self.assistant.understander.segmenter.words(rest) if len(w) > 1 and w not in self.fillers]
+
+    def _new_subject(self, state: ConversationState, u: Understanding) -> bool:
+        """The message's own subject is something the guide under discussion never mentions:
+        那违章罚款在哪交 is not about the driving licence, 多久能拿到 is."""
+        if state.item is None or state.item not in self.assistant.entries:
+            return False
         if state.item not in self._asking:
             self._asking[state.item] = " ".join(entry_passages(self.assistant.entries[state.item]))
         asking = self._asking[state.item]
-        words = [w for w in self.assistant.understander.segmenter.words(rest) if w not in self.fillers]
-        return sum(len(w) for w in words if len(w) > 1 and w not in asking) > self.settings.new_subject_chars
+        return sum(len(w) for w in self._subject_words(u) if w not in asking) > self.settings.new_subject_chars
 
     def _frustrated(self, state: ConversationState, u: Understanding) -> bool:
         """Clear frustration: a ``frustration`` cue (听不懂, 答非所问), or the same message again."""
@@ -264,14 +324,18 @@ class Dialogue:
                     self.relay.queued(ConversationKey(message.channel, message.sender),
                                       summary("转人工请求", state, self.assistant.entries))
                 return BotMessage(replies.handoff("agent", centre))
-            return BotMessage(replies.staff_off_duty(centre), [Button(replies.TO_HOTLINE,
-                                                                      payload("handoff", target="hotline"))])
+            return BotMessage(replies.staff_off_duty(centre, self._staff_back()),
+                              [Button(replies.TO_HOTLINE, payload("handoff", target="hotline")),
+                               Button(replies.LEAVE_MESSAGE, payload("start_form", form="message"))])
         if self.work_orders is None:
             return BotMessage(replies.handoff("hotline", centre))
         kind = handoff.work_order_kinds.get(decision.intent or "", handoff.default_kind)
         order = self.work_orders.create(draft_work_order(kind, state, self.assistant.entries, message.channel,
-                                                         message.sender))
-        return BotMessage(replies.work_order_filed(centre, order.reference))
+                                                         message.sender), handoff.contact_wait_minutes * 60)
+        state.contact_order = order.id
+        return BotMessage(replies.work_order_filed(centre, order.reference) + replies.ASK_CONTACT,
+                          [Button(replies.GIVE_CONTACT, payload("contact", consent="yes")),
+                           Button(replies.NO_CONTACT, payload("contact", consent="no"))])
 
     def _decide(self, state: ConversationState, text: str, button: Payload | None, u: Understanding,
                 fresh: Decision | None) -> Decision:
@@ -281,16 +345,33 @@ class Dialogue:
             return Decision("clarify", confidence=1.0, intent=u.intent)
         if fresh.outcome == "handoff":  # 转人工 / 投诉 win over a pending question
             return fresh
-        return self._answered(state, text, None, u) or follows_up(state, u, fresh, self.guides,
-                                                                  lambda: self._new_subject(state, u))
+        rank = self.settings.new_subject_rank
+        return self._answered(state, text, None, u, fresh) or follows_up(
+            state, u, fresh, self.guides,
+            lambda: state.item not in fresh.candidates[:rank] and self._new_subject(state, u),
+            lambda: self._bundle_member(state, u, fresh))
+
+    def _bundle_member(self, state: ConversationState, u: Understanding, fresh: Decision) -> str | None:
+        """The item of the 一件事 under discussion a message is about: named, ranked first with
+        words of its own besides the section cue (刻章要钱吗, not 要钱吗), or the one of the
+        options a clarify would offer (公积金能一起取吗 in 退休一件事)."""
+        members = self.assistant.bundles.get(state.item or "", [])
+        named = u.named_slugs() & set(members)
+        if len(named) == 1:
+            return named.pop()
+        if u.candidates and u.candidates[0].slug in members and self._subject_words(u):
+            return u.candidates[0].slug
+        if fresh.outcome == "clarify":
+            return next((slug for slug in fresh.candidates if slug in members), None)
+        return None
 
     def _answered(self, state: ConversationState, text: str, button: Payload | None,
-                  u: Understanding) -> Decision | None:
+                  u: Understanding, fresh: Decision | None = None) -> Decision | None:
         """The reply to the bot's pending question: an option chosen, or all of them declined."""
         if state.pending is None:
             return None
         if state.pending.situation is not None:
-            return self._situation_answered(state, state.pending, text, button)
+            return self._situation_answered(state, state.pending, text, button, u, fresh)
         intent = button.intent if button else u.intent
         option = chosen(text, button, intent, state.pending.options, self.assistant.entries)
         if option is not None:
@@ -300,22 +381,36 @@ class Dialogue:
             return Decision("out_of_scope", intent="deny", confidence=1.0)
         return None
 
-    def _situation_answered(self, state: ConversationState, pending: Pending, text: str,
-                            button: Payload | None) -> Decision | None:
-        """An answer to a situation question (or 跳过) continues with the same guide; anything
-        else is a new question, and the guide's situations count as skipped."""
+    def _situation_answered(self, state: ConversationState, pending: Pending, text: str, button: Payload | None,
+                            u: Understanding, fresh: Decision | None) -> Decision | None:
+        """An answer to a situation question (or 跳过) continues with the same guide. A reply that
+        picks no option is asked again once, with a hint to tap a button (我俩户口都在这边 is an
+        answer, just not one the bot can read); a question of its own instead, or a second
+        unreadable reply, counts the guide's situations as skipped."""
         item = pending.item or ""
         entry = self.assistant.entries.get(item)
         situation = next((s for s in getattr(entry, "situations", []) if s.key == pending.situation), None)
         option = chosen_option(text, button, situation) if situation is not None else None
+        intent = "choose_situation"
+        own_question = button is not None or fresh is None or self._own_question(item, u, fresh)
         if option is not None and situation is not None:
             state.choices.setdefault(item, {})[situation.key] = option
-        else:  # skipped, or ignored for a question of its own
+        elif skipped(text, button) or (pending.reasked and not own_question):
             state.guided.append(item)
-            if not skipped(text, button):
-                return None
+        elif not own_question:
+            intent = REASK
+        else:
+            state.guided.append(item)
+            return None
         return Decision("answer", item=item, section=pending.section, candidates=[item], confidence=1.0,
-                        intent="choose_situation")
+                        intent=intent)
+
+    def _own_question(self, item: str, u: Understanding, fresh: Decision) -> bool:
+        """A message that asks something of its own rather than answering the bot's question:
+        a section (多久能办好), another guide named or answered, thanks or a greeting."""
+        named = (u.named_slugs() & self.guides) - {item}
+        moved = fresh.outcome in ("answer", "smalltalk") and fresh.item != item
+        return u.section is not None or u.intent == ASK_ALL or bool(named) or moved
 
     def _button(self, button: Payload, u: Understanding) -> Decision:
         """A button outside any pending question: feedback, a handoff button, or an option tapped late."""
@@ -340,8 +435,10 @@ class Dialogue:
             if entry is not None and entry.slug not in state.guided and getattr(entry, "situations", None):
                 state.guided.append(entry.slug)  # all answered: the tailored list was given
             return
-        turn.messages, turn.answer = [question_message(entry, situation)], None
-        state.pending = Pending([o.key for o in situation.options], decision.section, entry.slug, situation.key)
+        reasked = decision.intent == REASK
+        turn.messages, turn.answer = [question_message(entry, situation, reasked)], None
+        state.pending = Pending([o.key for o in situation.options], decision.section, entry.slug, situation.key,
+                                reasked)
 
     def _ask_for_feedback(self, decision: Decision, turn: Turn) -> None:
         """有用 / 没用 under every answer from a guide; the five-level rating when the citizen

@@ -1,4 +1,5 @@
-"""Forms in a conversation: 预约 (a visit to the centre) and 帮办代办 (staff do it for you).
+"""Forms in a conversation: 预约 (a visit to the centre), 帮办代办 (staff do it for you) and
+留言 (a message for staff when none are on duty).
 
 One question at a time, each answer checked and, when it does not fit, asked again with
 what is wrong; 取消 at any point. The slots and their checks are here; the prompts are plain
@@ -20,6 +21,7 @@ CANCEL_WORDS = ("取消", "不办了", "不约了", "算了", "不用了")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _NAME = re.compile(r"^(?:我叫|我是|姓名)?[:：]?\s*([\u4e00-\u9fff·]{2,10}|[A-Za-z][A-Za-z .'-]{1,39})$")
 _HOUR = re.compile(r"(\d{1,2})(?:[:：点](\d{2})?)")
+FREE_TEXT_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ def _name(text: str, *_: object) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def _mobile(text: str, *_: object) -> str | None:
+def mobile_number(text: str, *_: object) -> str | None:
+    """The mainland mobile number in a reply (spaces and dashes allowed), or ``None``."""
     match = _MOBILE.search(normalize(text).text.replace(" ", "").replace("-", ""))
     return match.group(0) if match else None
 
@@ -92,7 +95,7 @@ def _address(text: str, *_: object) -> str | None:
 
 def _free_text(text: str, *_: object) -> str | None:
     reply = text.strip()
-    return reply[:200] if reply else None
+    return reply[:FREE_TEXT_CHARS] if reply else None
 
 
 NAME_ERROR = "姓名应为2到10个汉字（或英文姓名），请重新输入。"
@@ -105,21 +108,27 @@ FORMS: dict[str, list[Slot]] = {
         Slot("time", "请选择时段：", _time, "请选择当天办公时间内的时段。",
              lambda context, values: time_slots(date.fromisoformat(values["day"]), context.centre)),
         Slot("name", "请输入办事人姓名：", _name, NAME_ERROR),
-        Slot("mobile", "请输入手机号码（用于接收预约短信）：", _mobile, MOBILE_ERROR),
+        Slot("mobile", "请输入手机号码（用于接收预约短信）：", mobile_number, MOBILE_ERROR),
     ],
     "proxy": [
         Slot("name", "请输入申请人姓名：", _name, NAME_ERROR),
-        Slot("mobile", "请输入手机号码（工作人员会与您联系）：", _mobile, MOBILE_ERROR),
+        Slot("mobile", "请输入手机号码（工作人员会与您联系）：", mobile_number, MOBILE_ERROR),
         Slot("address", "需要上门的请输入地址；到中心办理请回复“到中心”：", _address,
              "地址请写到门牌号（4到100个字），或回复“到中心”。", lambda *_: ["到中心"]),
         Slot("when", "希望什么时间办理？（如“下周二上午”）", _free_text, "请告诉我们您方便的时间。"),
         Slot("notes", "还有需要说明的情况吗？（如行动不便、需要手语，没有请回复“无”）", _free_text,
              "请输入说明，没有请回复“无”。", lambda *_: ["无"]),
     ],
+    "message": [
+        Slot("message", f"请写下您的问题或需求（{FREE_TEXT_CHARS}字以内），工作人员上班后处理：", _free_text,
+             "请输入留言内容。"),
+        Slot("mobile", "请输入手机号码（工作人员回复您用）：", mobile_number, MOBILE_ERROR),
+    ],
 }
-TITLES = {"booking": "预约办理", "proxy": "帮办代办申请"}
+ITEMLESS = frozenset({"message"})  # forms that need no guide under discussion
+TITLES = {"booking": "预约办理", "proxy": "帮办代办申请", "message": "留言"}
 LABELS = {"item": "事项", "day": "日期", "time": "时段", "name": "姓名", "mobile": "手机", "address": "地址",
-          "when": "希望时间", "notes": "说明"}
+          "when": "希望时间", "notes": "说明", "message": "留言"}
 
 
 def shown(key: str, value: str) -> str:

@@ -18,6 +18,7 @@ from knowledge.schema import Entry, ServiceItem, Situation
 
 ASKED_FOR = (None, "materials")  # sections whose answer the situations change
 SKIP = "跳过，看完整清单"
+UNCLEAR = "抱歉，没能确定您属于哪种情况，请点选下面的选项（不确定可以点“跳过”看完整清单）："
 _SKIP_WORDS = ("跳过", "不知道", "不清楚", "不确定", "都不是")
 _DIGITS = dict(zip("零一二两三四五六七八九", (0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _UNITS = {"十": 10, "百": 100}
@@ -33,9 +34,12 @@ def next_question(entry: Entry | None, state: ConversationState) -> Situation | 
     return next((situation for situation in entry.situations if situation.key not in answered), None)
 
 
-def question_message(entry: ServiceItem, situation: Situation) -> BotMessage:
+def question_message(entry: ServiceItem, situation: Situation, reasked: bool = False) -> BotMessage:
+    """The question with a button per option and one to skip; ``reasked`` after a reply the
+    bot could not match to an option."""
     number = [s.key for s in entry.situations].index(situation.key) + 1
-    intro = f"办理“{entry.name}”所需材料因情况而异，先确认一下（第{number}/{len(entry.situations)}题，可跳过）："
+    intro = (UNCLEAR if reasked else
+             f"办理“{entry.name}”所需材料因情况而异，先确认一下（第{number}/{len(entry.situations)}题，可跳过）：")
     buttons = [Button(option.label, payload("choose_situation", option=option.key)) for option in situation.options]
     return BotMessage(f"{intro}\n{situation.question}", [*buttons, Button(SKIP, payload("skip"))])
 

@@ -23,6 +23,7 @@ class Pending:
     section: str | None = None
     item: str | None = None
     situation: str | None = None
+    reasked: bool = False  # the situation question was already asked again once
 
 
 @dataclass
@@ -34,6 +35,7 @@ class ConversationState:
     guided: list[str] = field(default_factory=list)  # items whose situation questions are over (answered or skipped)
     staff: str | None = None  # "waiting" for a person, or the name of the staff member holding it
     form: dict[str, Any] | None = None  # a form being filled: {"name", "item", "values"}
+    contact_order: str | None = None  # a 12345 work order held for the citizen's consent to be contacted
     transcript: list[dict[str, str]] = field(default_factory=list)  # {"role", "text"}, personal data masked
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,6 +49,7 @@ class ConversationState:
         return cls(item=raw.get("item"), pending=Pending(**pending) if pending else None,
                    failures=int(raw.get("failures", 0)), choices=dict(raw.get("choices", {})),
                    guided=list(raw.get("guided", [])), staff=raw.get("staff"), form=raw.get("form"),
+                   contact_order=raw.get("contact_order"),
                    transcript=list(raw.get("transcript", [])))
 
     @property

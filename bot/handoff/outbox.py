@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql import ColumnElement
 
-from bot.handoff.work_orders import WorkOrder, new_reference
+from bot.handoff.work_orders import Contact, WorkOrder, new_reference
 from knowledge.store import engine_for
 from nlu.privacy import mask_personal
 
@@ -115,9 +115,11 @@ class WorkOrderStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def create(self, order: WorkOrder) -> WorkOrder:
+    def create(self, order: WorkOrder, hold_seconds: float = 0.0) -> WorkOrder:
         """Store the order and queue it for delivery, atomically; returns it as stored.
 
+        ``hold_seconds`` delays the first delivery, so the citizen can still consent to be
+        contacted (:meth:`add_contact`) or decline (:meth:`release`) before the order leaves.
         Creating the same id again returns the stored order (a retried request creates nothing);
         a colliding reference is redrawn, so the returned reference may differ from the given one.
         """
@@ -128,7 +130,7 @@ class WorkOrderStore:
                         id=order.id, reference=order.reference, kind=order.kind,
                         payload=encode_body(order.payload()).decode("utf-8"), created_at=order.created_at))
                     connection.execute(insert(OutboxRow).values(
-                        order_id=order.id, attempts=0, next_attempt_at=self.clock()))
+                        order_id=order.id, attempts=0, next_attempt_at=self.clock() + hold_seconds))
                 return order
             except IntegrityError:
                 existing = self.get(order.id)
@@ -136,6 +138,32 @@ class WorkOrderStore:
                     return existing
                 order = order.model_copy(update={"reference": new_reference(order.created_at)})
         raise RuntimeError(f"no free work order reference after {REFERENCE_ATTEMPTS} draws for {order.id}")
+
+    def add_contact(self, order_id: str, contact: Contact) -> WorkOrder | None:
+        """Attach a contact the citizen consented to and deliver at once; ``None`` when the order
+        is unknown, already delivered or being sent (its held time ran out): it goes without one."""
+        now = self.clock()
+        unsent = (OutboxRow.delivered_at.is_(None),  # and not being sent right now with the old body
+                  or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now))
+        with self.engine.begin() as connection:
+            claimed = connection.execute(update(OutboxRow).where(OutboxRow.order_id == order_id, *unsent)
+                                         .values(next_attempt_at=now).returning(OutboxRow.order_id)).first()
+            payload = connection.scalar(select(WorkOrderRow.payload).where(WorkOrderRow.id == order_id))
+            if claimed is None or payload is None:
+                return None
+            order = WorkOrder.from_payload(json.loads(payload)).model_copy(
+                update={"contact": contact, "contact_consent": True})
+            connection.execute(update(WorkOrderRow).where(WorkOrderRow.id == order_id)
+                               .values(payload=encode_body(order.payload()).decode("utf-8")))
+        return order
+
+    def release_held(self, order_id: str) -> None:
+        """Deliver a held order now, without a contact (the citizen declined or moved on)."""
+        with self.engine.begin() as connection:
+            connection.execute(update(OutboxRow)
+                               .where(OutboxRow.order_id == order_id, OutboxRow.delivered_at.is_(None),
+                                      OutboxRow.next_attempt_at > self.clock(), OutboxRow.attempts == 0)
+                               .values(next_attempt_at=self.clock()))
 
     def get(self, order_id: str) -> WorkOrder | None:
         with self.engine.connect() as connection:

@@ -8,7 +8,7 @@ in ``config.yml`` ``handoff``; the hours are the centre's own (``centre.hours``)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.dialogue.state import ConversationState
 from bot.handoff.work_orders import KIND_LABELS, Turn, WorkOrder, WorkOrderKind
@@ -22,6 +22,18 @@ def staffed(now: datetime, centre: CentreProfile) -> bool:
     holidays (``centre.closed_days``) and 调休上班日 (``makeup_workdays``) included."""
     minute = now.hour * 60 + now.minute
     return any(start <= minute < end for start, end in map(range_minutes, centre.opening_hours(now.date())))
+
+
+def next_staffed(now: datetime, centre: CentreProfile, days: int = 14) -> datetime | None:
+    """When staff are next on duty after ``now`` (``None`` if not within ``days``): what the
+    bot tells a citizen who asks for a person out of hours."""
+    for ahead in range(days + 1):
+        day = now.date() + timedelta(days=ahead)
+        for start, _ in map(range_minutes, centre.opening_hours(day)):
+            opens = datetime.combine(day, datetime.min.time(), now.tzinfo) + timedelta(minutes=start)
+            if opens > now:
+                return opens
+    return None
 
 
 def summary(kind_label: str, state: ConversationState, entries: Mapping[str, Entry]) -> str:

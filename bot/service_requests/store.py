@@ -1,4 +1,4 @@
-"""Bookings and 帮办代办 requests in SQLite or PostgreSQL, each with a reference the citizen
+"""Bookings, 帮办代办 requests and messages left for staff in SQLite or PostgreSQL, each with a reference the citizen
 can quote. They hold the name and mobile number the citizen gave for this purpose: the
 store is for staff, never for logs."""
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from bot.handoff.work_orders import new_reference
 from knowledge.store import engine_for
 
-PREFIXES = {"booking": "YY", "proxy": "BD"}  # 预约 / 帮代
+PREFIXES = {"booking": "YY", "proxy": "BD", "message": "LY"}  # 预约 / 帮代 / 留言
 ATTEMPTS = 5
 
 
@@ -30,7 +30,7 @@ class ServiceRequestRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
-    item: Mapped[str] = mapped_column(String(128))
+    item: Mapped[str] = mapped_column(String(128))  # empty for a message left with no guide in question
     fields: Mapped[str] = mapped_column(Text)  # JSON: the form's answers
     status: Mapped[str] = mapped_column(String(16))  # submitted → confirmed / done / cancelled (staff console)
     channel: Mapped[str] = mapped_column(String(64))
