@@ -1,7 +1,14 @@
-"""The HTTP app. For now: knowledge endpoints, health checks and a plain guide browser.
+"""The HTTP app: where every channel's message enters. This module only wires routes:
 
-Later issues add the message API and channels; this module only wires routes to the
-knowledge service and renders pages with every piece of guide text HTML-escaped.
+- ``/api/messages`` (``connectors/messages_api.py``): our JSON channel, used by the widget;
+- ``/webhooks/rest/webhook`` and ``/socket.io`` (``connectors/rasa/``): Rasa's channels;
+- ``/api/guides``, ``/guides/…``: the knowledge endpoints and a plain guide browser, every
+  piece of guide text HTML-escaped;
+- ``/health``, ``/ready`` and the OpenAPI docs at ``/docs``.
+
+``create_app`` without a runtime serves the knowledge endpoints only (tests, a read-only
+mirror); ``create_server`` builds the runtime and wraps the app with Socket.IO for
+``daoban serve``.
 """
 
 from __future__ import annotations
@@ -9,9 +16,17 @@ from __future__ import annotations
 from html import escape
 from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Query, Request
+import socketio
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.types import ASGIApp
 
+from connectors.limits import BodySizeLimit, install_error_handlers
+from connectors.messages_api import messages_router
+from connectors.rasa.rest import rest_router
+from connectors.rasa.socketio_channel import socketio_server
+from connectors.runtime import Runtime, build_runtime
 from daoban.settings import Settings, get_settings
 from knowledge.answer import SECTION_TITLES, Answer
 from knowledge.service import answer_for
@@ -21,11 +36,34 @@ from knowledge.tailoring import parse_choices
 SectionQuery = Annotated[str | None, Query(pattern="^[a-z_]{1,20}$", description="只看某一部分，如 fee")]
 
 
-def create_app(settings: Settings | None = None, store: KnowledgeStore | None = None) -> FastAPI:
+def create_server(settings: Settings | None = None) -> ASGIApp:
+    """What ``daoban serve`` runs: the app with every channel, Socket.IO in front of it."""
+    settings = settings or get_settings()
+    runtime = build_runtime(settings)
+    runtime.start_outbox()
+    app = create_app(settings, runtime=runtime)
+    app.router.add_event_handler("shutdown", runtime.close)
+    return with_socketio(app, runtime, settings)
+
+
+def with_socketio(app: FastAPI, runtime: Runtime, settings: Settings) -> ASGIApp:
+    sio = socketio_server(runtime, settings.server.cors_origins)
+    return socketio.ASGIApp(sio, other_asgi_app=app, socketio_path="socket.io")
+
+
+def create_app(settings: Settings | None = None, store: KnowledgeStore | None = None,
+               runtime: Runtime | None = None) -> FastAPI:
     settings = settings or get_settings()
     store = store or KnowledgeStore(settings.store.database_url, settings.store.keep_versions)
     store.create_schema()
     app = FastAPI(title="导办 daoban", description="政务服务导办助手 API", version="0.1.0")
+    app.add_middleware(CORSMiddleware, allow_origins=settings.server.cors_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"])
+    app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
+    install_error_handlers(app)
+    if runtime is not None:
+        app.include_router(messages_router(runtime))
+        app.include_router(rest_router(runtime))
 
     def answer_or_404(slug: str, section: str | None, situation: list[str] | None) -> Answer:
         try:
@@ -86,10 +124,6 @@ def create_app(settings: Settings | None = None, store: KnowledgeStore | None = 
         more = "".join(f'<a href="?section={key}">{SECTION_TITLES[key]}</a> ' for key in answer.more)
         return _page(answer.title, f"""<p><a href="/">← 全部指南</a></p>
 <p>{escape(answer.department or "")}</p>{sections}<p>{more}</p><p class="cite">{escape(answer.citation)}</p>""")
-
-    @app.exception_handler(HTTPException)
-    async def json_errors(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
 
     return app
 

@@ -289,11 +289,11 @@ def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="端口")] = None,
 ) -> None:
-    """Serve the HTTP app (knowledge endpoints and demo page)."""
+    """Serve the assistant: message API, Rasa channels, knowledge endpoints and pages."""
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run("connectors.http_app:create_app", factory=True,
+    uvicorn.run("connectors.http_app:create_server", factory=True,
                 host=host or settings.server.host, port=port or settings.server.port)
 
 

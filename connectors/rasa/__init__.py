@@ -1,0 +1,1 @@
+"""Rasa's protocols, so existing Rasa front ends and Rasa projects work with daoban unchanged."""
