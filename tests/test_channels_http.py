@@ -4,7 +4,6 @@ protocol needs one: each turns its protocol into one ``UserMessage`` and renders
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from connectors.runtime import Runtime
 from daoban.settings import Settings
 from knowledge.loader import LoadResult
 from knowledge.store import KnowledgeStore
+from tests.servers import SECRET, Receiver, free_port
 
 
 @pytest.fixture
@@ -114,12 +114,6 @@ def test_rasa_rest_webhook_answers_in_rasas_format(client: TestClient) -> None:
     assert client.get("/webhooks/rest/").json() == {"status": "ok"}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server_url(runtime: Runtime, settings: Settings, sample_kb: LoadResult, tmp_path: Path) -> Iterator[str]:
     """The whole app, Socket.IO in front, on a real uvicorn server in a thread."""
@@ -177,3 +171,29 @@ def test_socketio_keeps_the_session_across_reconnects_and_ignores_bad_events(ser
         again.emit("user_uttered", {"message": "多少钱", "session_id": "kept-session-1"})
         event, uttered = again.receive(timeout=20)
         assert event == "bot_uttered" and "护照" in json.dumps(uttered, ensure_ascii=False)
+
+
+def test_the_server_delivers_work_orders_itself(assistant: Assistant, settings: Settings, tmp_path: Path) -> None:
+    receiver = Receiver(free_port()).start()
+    handoff = settings.handoff.model_copy(update={"webhook_url": receiver.url, "webhook_secret": SECRET,
+                                                  "poll_interval": 0.05})
+    configured = settings.model_copy(update={"handoff": handoff})
+    orders = WorkOrderStore(f"sqlite:///{tmp_path / 'orders.db'}")
+    orders.create_schema()
+    runtime = Runtime(configured, assistant, Dialogue(assistant, tracker_store_from_url(None, 0),
+                                                      settings.dialogue, orders))
+    runtime.start_outbox()
+    try:
+        client = TestClient(create_app(configured, KnowledgeStore(f"sqlite:///{tmp_path / 'kb.db'}"), runtime))
+        filed = client.post("/api/messages", json={"sender": "w", "text": "我要投诉窗口态度差"}).json()
+        assert filed["decision"]["target"] == "hotline"
+        client.post("/api/messages", json={"sender": "w", "text": "不用联系我"})
+        deadline = time.monotonic() + 10
+        while not receiver.accepted:
+            assert time.monotonic() < deadline, "work order not delivered"
+            time.sleep(0.05)
+        [order] = receiver.accepted.values()
+        assert order["kind"] == "complaint" and order["reference"] in filed["messages"][0]["text"]
+    finally:
+        runtime.close()
+        receiver.stop()
