@@ -1,13 +1,13 @@
 # daoban: two commands on a fresh machine.
 #   make serve  - set up .venv, build the knowledge base, serve on 127.0.0.1:8000 (SQLite)
-#   make test   - set up .venv (and, in CI, the local services), run the whole suite
+#   make test   - set up .venv (and, in CI, the local services and chromium), run the whole suite
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test services lint kb clean
+.PHONY: serve test services browser lint kb clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,16 @@ services:
 	@if command -v redis-server >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then \
 	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || true; fi
 
-test: $(STAMP) services
+# Debian's chromium and CJK fonts for the browser tests (Playwright drives /usr/bin/chromium;
+# never `playwright install`). Never fails: without it the browser tests skip, or fail in CI.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
+	  $$SUDO apt-get install -y -q chromium fonts-noto-cjk >/dev/null || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium fonts-noto-cjk >/dev/null; }; \
+	} || true
+
+test: $(STAMP) services browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -2,6 +2,7 @@
 
 - ``/api/messages`` (``connectors/messages_api.py``): our JSON channel, used by the widget;
 - ``/webhooks/rest/webhook`` and ``/socket.io`` (``connectors/rasa/``): Rasa's channels;
+- ``/wechat`` (``connectors/wechat/``): the WeChat official account;
 - ``/api/guides``, ``/guides/…``: the knowledge endpoints and a plain guide browser, every
   piece of guide text HTML-escaped;
 - ``/health``, ``/ready`` and the OpenAPI docs at ``/docs``.
@@ -13,27 +14,31 @@ mirror); ``create_server`` builds the runtime and wraps the app with Socket.IO f
 
 from __future__ import annotations
 
-from html import escape
+from pathlib import Path
 from typing import Annotated
 
 import socketio
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from connectors.limits import BodySizeLimit, install_error_handlers
 from connectors.messages_api import messages_router
+from connectors.pages import SectionQuery, pages_router
 from connectors.rasa.rest import rest_router
 from connectors.rasa.socketio_channel import socketio_server
 from connectors.runtime import Runtime, build_runtime
+from connectors.wechat.customer_service import customer_service
+from connectors.wechat.route import wechat_router
 from daoban.settings import Settings, get_settings
-from knowledge.answer import SECTION_TITLES, Answer
+from knowledge.answer import Answer
 from knowledge.service import answer_for
 from knowledge.store import KnowledgeStore
 from knowledge.tailoring import parse_choices
 
-SectionQuery = Annotated[str | None, Query(pattern="^[a-z_]{1,20}$", description="只看某一部分，如 fee")]
+WIDGET_DIR = Path(__file__).parent / "widget" / "static"
 
 
 def create_server(settings: Settings | None = None) -> ASGIApp:
@@ -64,6 +69,7 @@ def create_app(settings: Settings | None = None, store: KnowledgeStore | None = 
     if runtime is not None:
         app.include_router(messages_router(runtime))
         app.include_router(rest_router(runtime))
+        app.include_router(wechat_router(runtime, settings.wechat, customer_service(settings.wechat)))
 
     def answer_or_404(slug: str, section: str | None, situation: list[str] | None) -> Answer:
         try:
@@ -100,39 +106,7 @@ def create_app(settings: Settings | None = None, store: KnowledgeStore | None = 
                    situation: Annotated[list[str] | None, Query(max_length=10)] = None) -> Answer:
         return answer_or_404(slug, section, situation)
 
-    @app.get("/", response_class=HTMLResponse)
-    def home(q: Annotated[str | None, Query(max_length=100)] = None) -> str:
-        rows = store.search(q, 100) if q else store.list(limit=500)
-        items = "".join(
-            f'<li><a href="/guides/{escape(r.slug)}">{escape(r.name)}</a>'
-            f' <small>{escape(r.department or "")}</small></li>' for r in rows
-        )
-        found = f"<p>共 {len(rows)} 条</p>" if q else ""
-        return _page(settings.centre.name, f"""
-<form method="get" action="/" role="search"><label for="q">查找办事指南</label>
-<input id="q" name="q" value="{escape(q or '')}" maxlength="100" placeholder="例如：身份证、公积金、结婚">
-<button type="submit">搜索</button></form>{found}<ul class="guides">{items}</ul>""")
-
-    @app.get("/guides/{slug}", response_class=HTMLResponse)
-    def guide_page(slug: str, section: SectionQuery = None) -> str:
-        answer = answer_or_404(slug, section, None)
-        sections = "".join(
-            f"<section><h2>{escape(s.title)}</h2><ul>"
-            + "".join(f"<li>{escape(line)}</li>" for line in s.lines) + "</ul></section>"
-            for s in answer.sections
-        )
-        more = "".join(f'<a href="?section={key}">{SECTION_TITLES[key]}</a> ' for key in answer.more)
-        return _page(answer.title, f"""<p><a href="/">← 全部指南</a></p>
-<p>{escape(answer.department or "")}</p>{sections}<p>{more}</p><p class="cite">{escape(answer.citation)}</p>""")
-
+    app.include_router(pages_router(settings, store, answer_or_404))
+    app.mount("/widget", StaticFiles(directory=WIDGET_DIR), name="widget")
     return app
 
-
-def _page(title: str, body: str) -> str:
-    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>
-<style>body{{font-family:"Noto Sans CJK SC",sans-serif;max-width:760px;margin:auto;padding:1rem;line-height:1.6}}
-h1{{color:#b71c1c}} input{{padding:.4rem;width:60%}} button{{padding:.4rem 1rem}} small,.cite{{color:#666}}
-section{{border-top:1px solid #ddd}}</style></head>
-<body><header><h1>{escape(title)}</h1></header><main>{body}</main>
-<footer><small>示例数据，仅供演示：内容为典型区级政务服务中心的示例办事指南，不是正式指南。</small></footer></body></html>"""

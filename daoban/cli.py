@@ -6,6 +6,7 @@ prints its result, so everything here is also usable (and tested) without a shel
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -282,6 +283,18 @@ def chat() -> None:
             for button in message.buttons:
                 number += 1
                 typer.echo(f"  [{number}] {button.title}")
+
+
+wechat_app = typer.Typer(help="微信公众号", no_args_is_help=True)
+app.add_typer(wechat_app, name="wechat")
+
+
+@wechat_app.command("menu")
+def wechat_menu() -> None:
+    """Print the menu (config.yml wechat.menu) as the JSON WeChat's menu/create API takes."""
+    from connectors.wechat.menu import menu_json
+
+    typer.echo(json.dumps(menu_json(get_settings().wechat.menu), ensure_ascii=False, indent=2))
 
 
 @app.command("serve")

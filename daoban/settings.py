@@ -139,6 +139,32 @@ class ServerSettings(Section):
     cors_origins: list[str] = ["*"]  # sites that may embed the widget / call the message API from a browser
 
 
+class MenuButton(Section):
+    """A WeChat menu button: a CLICK button with a ``key`` whose press is read as ``ask`` (typed
+    text the engine understands), a ``url`` (VIEW), or a group of ``sub_button``."""
+
+    name: str = Field(min_length=1, max_length=16)
+    key: str | None = Field(default=None, pattern=r"^[A-Z0-9_]{1,64}$")
+    ask: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    sub_button: list[MenuButton] = []
+
+
+class WeChatSettings(Section):
+    """The official account (公众号). Secrets come from the environment, never the file."""
+
+    token: str | None = None  # DAOBAN_WECHAT_TOKEN: the server configuration's Token
+    encoding_aes_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{43}$")  # DAOBAN_WECHAT_AES_KEY
+    app_id: str | None = None  # DAOBAN_WECHAT_APP_ID
+    app_secret: str | None = None  # DAOBAN_WECHAT_APP_SECRET: for customer-service messages (late answers)
+    api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    reply_deadline_seconds: float = Field(default=4.0, gt=0, le=4.8)  # WeChat waits 5 s for a passive reply
+    max_reply_bytes: int = Field(default=2048, ge=200, le=2048)  # a text message's limit, UTF-8 bytes
+    dedupe_seconds: float = Field(default=300, gt=0)  # WeChat retries within 15 s; remember replies this long
+    welcome: str = "您好，欢迎关注！直接发文字告诉我您要办的事，例如“身份证丢了怎么补办”。"
+    menu: list[MenuButton] = []
+
+
 class Settings(Section):
     knowledge: KnowledgeSettings
     store: StoreSettings
@@ -148,6 +174,7 @@ class Settings(Section):
     decision: DecisionSettings = DecisionSettings()
     dialogue: DialogueSettings = DialogueSettings()
     handoff: HandoffSettings = HandoffSettings()
+    wechat: WeChatSettings = WeChatSettings()
     centre: CentreProfile
 
 
@@ -161,6 +188,10 @@ ENVIRONMENT_OVERRIDES = {
     "DAOBAN_TRACKER_URL": ("dialogue", "tracker_url"),
     "DAOBAN_WORK_ORDER_WEBHOOK": ("handoff", "webhook_url"),
     "DAOBAN_WORK_ORDER_SECRET": ("handoff", "webhook_secret"),
+    "DAOBAN_WECHAT_TOKEN": ("wechat", "token"),
+    "DAOBAN_WECHAT_AES_KEY": ("wechat", "encoding_aes_key"),
+    "DAOBAN_WECHAT_APP_ID": ("wechat", "app_id"),
+    "DAOBAN_WECHAT_APP_SECRET": ("wechat", "app_secret"),
 }
 NESTED_OVERRIDES = {
     "DAOBAN_ENCODER": ("nlu", "encoder", "backend"),

@@ -18,11 +18,18 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.assistant import Assistant
+from bot.dialogue.engine import Dialogue
+from bot.handoff.outbox import WorkOrderStore
+from bot.tracker import tracker_store_from_url
+from connectors.http_app import create_app, with_socketio
+from connectors.runtime import Runtime
 from daoban.settings import Settings, load_settings
 from knowledge.loader import LoadResult, load_directory
 from knowledge.store import KnowledgeStore
 from nlu.pipeline import build_understander
+from tests.browser import chromium_browser
 from tests.paths import DATA_DIR
+from tests.servers import serving
 
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -89,3 +96,25 @@ def assistant(settings: Settings, sample_kb: LoadResult, embedding_cache_url: st
     """The assistant on the sample knowledge base with the default (dense + lexical) pipeline."""
     return Assistant(sample_kb.entries, settings,
                      build_understander(sample_kb.entries, settings.nlu, embedding_cache_url))
+
+
+@pytest.fixture
+def runtime(assistant: Assistant, settings: Settings, tmp_path: Path) -> Runtime:
+    orders = WorkOrderStore(f"sqlite:///{tmp_path / 'orders.db'}")
+    orders.create_schema()
+    return Runtime(settings, assistant, Dialogue(assistant, tracker_store_from_url(None, 0), settings.dialogue,
+                                                 orders))
+
+
+@pytest.fixture
+def server_url(runtime: Runtime, settings: Settings, sample_kb: LoadResult, tmp_path: Path) -> Iterator[str]:
+    """The whole app, Socket.IO in front, on a real uvicorn server in a thread."""
+    store = KnowledgeStore(f"sqlite:///{tmp_path / 'server.db'}")
+    store.build(sample_kb.entries, source="sample")
+    with serving(with_socketio(create_app(settings, store, runtime), runtime, settings)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    yield from chromium_browser()

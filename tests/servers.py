@@ -1,5 +1,6 @@
-"""Test helpers for real servers on local ports: a free port, and the hotline's webhook
-receiver (checks the HMAC signature, de-duplicates by ``Idempotency-Key``)."""
+"""Test helpers for real servers on local ports: a free port, an ASGI app served by uvicorn in
+a thread, and the hotline's webhook receiver (checks the HMAC signature, de-duplicates by
+``Idempotency-Key``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import uvicorn
+from starlette.types import ASGIApp
 
 SECRET = "test-secret"
 
@@ -20,6 +26,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(app: ASGIApp) -> Iterator[str]:
+    """Serve ``app`` on a free local port with uvicorn; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @dataclass(frozen=True)

@@ -4,34 +4,24 @@ protocol needs one: each turns its protocol into one ``UserMessage`` and renders
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import socketio
-import uvicorn
 from fastapi.testclient import TestClient
 
 from bot.assistant import Assistant
 from bot.dialogue.engine import Dialogue
 from bot.handoff.outbox import WorkOrderStore
 from bot.tracker import tracker_store_from_url
-from connectors.http_app import create_app, with_socketio
+from connectors.http_app import create_app
 from connectors.runtime import Runtime
 from daoban.settings import Settings
 from knowledge.loader import LoadResult
 from knowledge.store import KnowledgeStore
 from tests.servers import SECRET, Receiver, free_port
-
-
-@pytest.fixture
-def runtime(assistant: Assistant, settings: Settings, tmp_path: Path) -> Runtime:
-    orders = WorkOrderStore(f"sqlite:///{tmp_path / 'orders.db'}")
-    orders.create_schema()
-    return Runtime(settings, assistant, Dialogue(assistant, tracker_store_from_url(None, 0), settings.dialogue,
-                                                 orders))
 
 
 @pytest.fixture
@@ -112,25 +102,6 @@ def test_rasa_rest_webhook_answers_in_rasas_format(client: TestClient) -> None:
     assert any("custom" in item and item["custom"]["type"] == "card" for item in answer)
     assert client.post("/webhooks/rest/webhook", json={"sender": "rasa-1"}).status_code == 422
     assert client.get("/webhooks/rest/").json() == {"status": "ok"}
-
-
-@pytest.fixture
-def server_url(runtime: Runtime, settings: Settings, sample_kb: LoadResult, tmp_path: Path) -> Iterator[str]:
-    """The whole app, Socket.IO in front, on a real uvicorn server in a thread."""
-    store = KnowledgeStore(f"sqlite:///{tmp_path / 'server.db'}")
-    store.build(sample_kb.entries, source="sample")
-    app = with_socketio(create_app(settings, store, runtime), runtime, settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_socketio_speaks_rasas_protocol(server_url: str) -> None:

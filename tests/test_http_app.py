@@ -59,7 +59,7 @@ def test_pages_escape_guide_text(tmp_path: Path, settings: Settings) -> None:
     store = KnowledgeStore(f"sqlite:///{tmp_path / 'x.db'}")
     store.build(load_directory(tmp_path / "kb").entries, source="hostile")
     client = TestClient(create_app(settings, store))
-    for page in (client.get("/").text, client.get("/guides/id-card-first").text,
-                 client.get("/", params={"q": "<b>"}).text):
+    for page in (client.get("/").text, client.get("/guides").text, client.get("/guides/id-card-first").text,
+                 client.get("/guides", params={"q": "<b>"}).text):
         assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in client.get("/guides/id-card-first").text
