@@ -3,6 +3,7 @@
 - ``/api/messages`` (``connectors/messages_api.py``): our JSON channel, used by the widget;
 - ``/webhooks/rest/webhook`` and ``/socket.io`` (``connectors/rasa/``): Rasa's channels;
 - ``/wechat`` (``connectors/wechat/``): the WeChat official account;
+- ``/console`` and ``/api/console/…`` (``connectors/console/``): the staff console;
 - ``/api/guides``, ``/guides/…``: the knowledge endpoints and a plain guide browser, every
   piece of guide text HTML-escaped;
 - ``/health``, ``/ready`` and the OpenAPI docs at ``/docs``.
@@ -24,6 +25,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from connectors.console.routes import console_router
 from connectors.limits import BodySizeLimit, install_error_handlers
 from connectors.messages_api import messages_router
 from connectors.pages import SectionQuery, pages_router
@@ -39,6 +41,7 @@ from knowledge.store import KnowledgeStore
 from knowledge.tailoring import parse_choices
 
 WIDGET_DIR = Path(__file__).parent / "widget" / "static"
+CONSOLE_DIR = Path(__file__).parent / "console" / "static"
 
 
 def create_server(settings: Settings | None = None) -> ASGIApp:
@@ -69,7 +72,13 @@ def create_app(settings: Settings | None = None, store: KnowledgeStore | None = 
     if runtime is not None:
         app.include_router(messages_router(runtime))
         app.include_router(rest_router(runtime))
-        app.include_router(wechat_router(runtime, settings.wechat, customer_service(settings.wechat)))
+        push = customer_service(settings.wechat)
+        app.include_router(wechat_router(runtime, settings.wechat, push))
+        if push is not None and runtime.relay is not None:
+            runtime.relay.pushers["wechat"] = lambda key, messages: push.push_texts(key.sender,
+                                                                                    [m.text for m in messages])
+        if runtime.relay is not None and runtime.staff is not None:
+            app.include_router(console_router(runtime, runtime.relay, runtime.staff))
 
     def answer_or_404(slug: str, section: str | None, situation: list[str] | None) -> Answer:
         try:
@@ -108,5 +117,6 @@ def create_app(settings: Settings | None = None, store: KnowledgeStore | None = 
 
     app.include_router(pages_router(settings, store, answer_or_404))
     app.mount("/widget", StaticFiles(directory=WIDGET_DIR), name="widget")
+    app.mount("/console/static", StaticFiles(directory=CONSOLE_DIR), name="console")
     return app
 

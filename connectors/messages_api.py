@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from bot.dialogue.engine import UserMessage
-from connectors.rendering import DecisionOut, MessageOut, decision_out, render_turn
+from bot.dialogue.state import ConversationState
+from bot.tracker import ConversationKey
+from connectors.rendering import DecisionOut, MessageOut, TextOut, decision_out, render_turn
 from connectors.runtime import Runtime
 from nlu.normalize import MAX_INPUT_CHARS
 
@@ -33,6 +35,11 @@ class MessagesOut(BaseModel):
     decision: DecisionOut
 
 
+class UpdatesOut(BaseModel):
+    messages: list[TextOut]
+    staff: bool  # a person is with the conversation, or it waits for one: keep polling
+
+
 def messages_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["对话"])
 
@@ -41,5 +48,14 @@ def messages_router(runtime: Runtime) -> APIRouter:
         turn = runtime.handle(UserMessage(message.text, message.sender, message.channel))
         return MessagesOut(sender=message.sender, messages=render_turn(turn, runtime.assistant.entries),
                            decision=decision_out(turn.decision))
+
+    @router.get("/api/messages/{sender}/updates", response_model=UpdatesOut,
+                summary="取回工作人员接管期间发给用户的消息（网页挂件轮询）")
+    def updates(sender: Annotated[str, Path(pattern=SENDER_PATTERN)],
+                channel: Literal["api", "web"] = "web") -> UpdatesOut:
+        key = ConversationKey(channel, sender)
+        messages = runtime.relay.collect(key) if runtime.relay is not None else []
+        staff = ConversationState.from_dict(runtime.dialogue.store.load(key)).staff
+        return UpdatesOut(messages=[TextOut(text=m.text) for m in messages], staff=staff is not None)
 
     return router

@@ -16,6 +16,8 @@ from bot.assistant import Assistant, Turn, build_assistant
 from bot.dialogue.engine import Dialogue, UserMessage, build_dialogue
 from bot.handoff.outbox import OutboxDeliverer
 from bot.tracker import ConversationKey
+from connectors.console.relay import Hub, ServerRelay
+from connectors.console.users import StaffStore
 from daoban.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,15 +29,20 @@ class Runtime:
     settings: Settings
     assistant: Assistant
     dialogue: Dialogue
+    relay: ServerRelay | None = None  # the same relay the dialogue uses; None: no staff console
+    staff: StaffStore | None = None
     # Striped: a conversation always maps to the same lock, and memory stays bounded.
     _locks: list[threading.Lock] = field(default_factory=lambda: [threading.Lock() for _ in range(LOCK_STRIPES)])
     _stop: threading.Event = field(default_factory=threading.Event)
     _deliverer: OutboxDeliverer | None = None
 
     def handle(self, message: UserMessage) -> Turn:
-        key = ConversationKey(message.channel, message.sender)
-        with self._locks[hash(key) % LOCK_STRIPES]:
+        with self.lock(ConversationKey(message.channel, message.sender)):
             return self.dialogue.handle(message)
+
+    def lock(self, key: ConversationKey) -> threading.Lock:
+        """Held while a conversation's state is read and written (a turn, a staff action)."""
+        return self._locks[hash(key) % LOCK_STRIPES]
 
     def start_outbox(self) -> None:
         """Deliver 12345 work orders from inside the server when ``handoff.webhook_url`` is set
@@ -57,4 +64,7 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     assistant = build_assistant(settings)
-    return Runtime(settings, assistant, build_dialogue(assistant))
+    relay = ServerRelay(Hub())
+    staff = StaffStore(settings.store.database_url)
+    staff.create_schema()
+    return Runtime(settings, assistant, build_dialogue(assistant, relay), relay, staff)

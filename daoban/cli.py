@@ -285,6 +285,35 @@ def chat() -> None:
                 typer.echo(f"  [{number}] {button.title}")
 
 
+staff_app = typer.Typer(help="工作台账号", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+
+
+@staff_app.command("add")
+def staff_add(
+    username: Annotated[str, typer.Argument(help="登录名（字母、数字、._-）")],
+    name: Annotated[str, typer.Option("--name", help="显示给市民的称呼，如“王工作人员”")],
+    role: Annotated[str, typer.Option(help="agent（坐席）或 admin（管理员）")] = "agent",
+) -> None:
+    """Add a staff account for the console; the password comes from DAOBAN_STAFF_PASSWORD or a prompt."""
+    import os
+
+    from connectors.console.users import StaffStore
+
+    if role not in ("agent", "admin"):
+        raise typer.BadParameter("role 只能是 agent 或 admin")
+    password = os.environ.get("DAOBAN_STAFF_PASSWORD") or typer.prompt("密码", hide_input=True,
+                                                                        confirmation_prompt=True)
+    store = StaffStore(get_settings().store.database_url)
+    store.create_schema()
+    try:
+        store.add(username, name, role, password)  # type: ignore[arg-type]
+    except ValueError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"已添加工作台账号 {username}（{name}，{role}）")
+
+
 wechat_app = typer.Typer(help="微信公众号", no_args_is_help=True)
 app.add_typer(wechat_app, name="wechat")
 

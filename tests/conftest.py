@@ -11,8 +11,10 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -20,7 +22,10 @@ from sqlalchemy import create_engine, text
 from bot.assistant import Assistant
 from bot.dialogue.engine import Dialogue
 from bot.handoff.outbox import WorkOrderStore
+from bot.service_requests.store import ServiceRequestStore
 from bot.tracker import tracker_store_from_url
+from connectors.console.relay import Hub, ServerRelay
+from connectors.console.users import StaffStore
 from connectors.http_app import create_app, with_socketio
 from connectors.runtime import Runtime
 from daoban.settings import Settings, load_settings
@@ -98,12 +103,23 @@ def assistant(settings: Settings, sample_kb: LoadResult, embedding_cache_url: st
                      build_understander(sample_kb.entries, settings.nlu, embedding_cache_url))
 
 
+STAFFED = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday morning: staff on duty
+STAFF_PASSWORD = "correct-horse-9"
+
+
 @pytest.fixture
 def runtime(assistant: Assistant, settings: Settings, tmp_path: Path) -> Runtime:
-    orders = WorkOrderStore(f"sqlite:///{tmp_path / 'orders.db'}")
-    orders.create_schema()
-    return Runtime(settings, assistant, Dialogue(assistant, tracker_store_from_url(None, 0), settings.dialogue,
-                                                 orders))
+    """What ``daoban serve`` builds, on temporary SQLite stores, with staff on duty and one
+    staff account (``wang`` / ``STAFF_PASSWORD``)."""
+    url = f"sqlite:///{tmp_path / 'runtime.db'}"
+    orders, requests, staff = WorkOrderStore(url), ServiceRequestStore(url), StaffStore(url)
+    for store in (orders, requests, staff):
+        store.create_schema()
+    staff.add("wang", "王工作人员", "agent", STAFF_PASSWORD)
+    relay = ServerRelay(Hub())
+    dialogue = Dialogue(assistant, tracker_store_from_url(None, 0), settings.dialogue, orders, lambda: STAFFED,
+                        relay=relay, service_requests=requests)
+    return Runtime(settings, assistant, dialogue, relay, staff)
 
 
 @pytest.fixture

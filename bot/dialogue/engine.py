@@ -236,6 +236,8 @@ class Dialogue:
         fields = {"item": self.assistant.entries[item].name, **values} if item else dict(values)
         reference = (self.service_requests.create(name, item or "", fields, message.channel, message.sender)
                      if self.service_requests is not None else "（未保存）")
+        if self.service_requests is not None and self.relay is not None:
+            self.relay.submitted(name, reference)
         lines = [f"{forms.LABELS[key]}：{forms.shown(key, value)}" for key, value in fields.items()]
         return BotMessage("\n".join([replies.FORM_DONE.format(title=forms.TITLES[name], reference=reference),
                                      *lines, self._form_reminder(name, item)]))
@@ -478,13 +480,15 @@ class Dialogue:
                            Button(replies.TO_HOTLINE, payload("handoff", target="hotline"))])
 
 
-def build_dialogue(assistant: Assistant) -> Dialogue:
-    """The engine with the configured tracker store (in-process memory by default) and the
-    work-order store (the main database unless ``handoff.database_url`` names another)."""
+def build_dialogue(assistant: Assistant, relay: Relay | None = None) -> Dialogue:
+    """The engine with the configured tracker store (in-process memory by default), the
+    work-order store (the main database unless ``handoff.database_url`` names another), and
+    the ``relay`` staff talk through."""
     settings = assistant.settings
     store = tracker_store_from_url(settings.dialogue.tracker_url, settings.dialogue.session_expiry_minutes * 60)
     url = settings.handoff.database_url or settings.store.database_url
     work_orders, feedback, requests = WorkOrderStore(url), FeedbackStore(url), ServiceRequestStore(url)
     for durable in (work_orders, feedback, requests):
         durable.create_schema()
-    return Dialogue(assistant, store, settings.dialogue, work_orders, feedback=feedback, service_requests=requests)
+    return Dialogue(assistant, store, settings.dialogue, work_orders, feedback=feedback, relay=relay,
+                    service_requests=requests)

@@ -23,6 +23,9 @@ class Relay(Protocol):
     def to_user(self, key: ConversationKey, messages: list[BotMessage]) -> None:
         """Messages for the citizen that are not a reply to a message of theirs (staff's words)."""
 
+    def submitted(self, kind: str, reference: str) -> None:
+        """A 预约, 帮办代办 request or 留言 was stored: staff have something new to handle."""
+
 
 class QueueRelay:
     """Keeps everything in memory, in order, per conversation."""
@@ -31,6 +34,7 @@ class QueueRelay:
         self.waiting: dict[ConversationKey, str] = {}
         self.for_staff: dict[ConversationKey, list[str]] = defaultdict(list)
         self.for_user: dict[ConversationKey, list[BotMessage]] = defaultdict(list)
+        self.requests: list[tuple[str, str]] = []  # (kind, reference) submitted
         self._lock = threading.Lock()
 
     def queued(self, key: ConversationKey, summary: str) -> None:
@@ -45,3 +49,7 @@ class QueueRelay:
         with self._lock:
             self.for_user[key].extend(messages)
             self.waiting.pop(key, None)
+
+    def submitted(self, kind: str, reference: str) -> None:
+        with self._lock:
+            self.requests.append((kind, reference))

@@ -8,8 +8,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, String, Text, insert, select
+from sqlalchemy import DateTime, String, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -17,6 +18,7 @@ from bot.handoff.work_orders import new_reference
 from knowledge.store import engine_for
 
 PREFIXES = {"booking": "YY", "proxy": "BD", "message": "LY"}  # 预约 / 帮代 / 留言
+STATUSES = ("submitted", "confirmed", "done", "cancelled")
 ATTEMPTS = 5
 
 
@@ -45,6 +47,8 @@ class ServiceRequest:
     item: str
     fields: dict[str, str]
     status: str
+    channel: str
+    created_at: datetime
 
 
 class ServiceRequestStore:
@@ -70,12 +74,31 @@ class ServiceRequestStore:
                 continue
         raise RuntimeError(f"no free {kind} reference after {ATTEMPTS} draws")
 
+    def recent(self, status: str | None = None, limit: int = 200) -> list[ServiceRequest]:
+        """Newest first; ``status`` filters (submitted, confirmed, done, cancelled)."""
+        query = select(ServiceRequestRow).order_by(ServiceRequestRow.created_at.desc()).limit(limit)
+        if status:
+            query = query.where(ServiceRequestRow.status == status)
+        with self.engine.connect() as connection:
+            return [_request(row) for row in connection.execute(query)]
+
+    def set_status(self, reference: str, status: str) -> bool:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; one of {STATUSES}")
+        with self.engine.begin() as connection:
+            changed = connection.execute(update(ServiceRequestRow).where(ServiceRequestRow.reference == reference)
+                                         .values(status=status))
+        return changed.rowcount == 1
+
     def get(self, reference: str) -> ServiceRequest | None:
         with self.engine.connect() as connection:
             row = connection.execute(select(ServiceRequestRow).where(ServiceRequestRow.reference == reference)).first()
-        if row is None:
-            return None
-        return ServiceRequest(row.reference, row.kind, row.item, json.loads(row.fields), row.status)
+        return _request(row) if row is not None else None
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _request(row: Any) -> ServiceRequest:
+    return ServiceRequest(row.reference, row.kind, row.item, json.loads(row.fields), row.status, row.channel,
+                          row.created_at)

@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from bot.dialogue.engine import UserMessage
+from bot.tracker import ConversationKey
 from connectors.messages_api import Sender
 from connectors.rasa.format import rest_messages
-from connectors.rendering import render_turn
+from connectors.rendering import TextOut, render_turn
 from connectors.runtime import Runtime
 from nlu.normalize import MAX_INPUT_CHARS
 
@@ -34,6 +35,8 @@ def rest_router(runtime: Runtime) -> APIRouter:
     @router.post("/webhooks/rest/webhook", summary="Rasa REST 渠道：返回机器人消息列表")
     def webhook(body: RestMessage) -> list[dict[str, Any]]:
         turn = runtime.handle(UserMessage(body.message, body.sender, CHANNEL, body.metadata or {}))
-        return rest_messages(body.sender, render_turn(turn, runtime.assistant.entries))
+        held = runtime.relay.collect(ConversationKey(CHANNEL, body.sender)) if runtime.relay is not None else []
+        staff = [TextOut(text=message.text) for message in held]  # REST cannot push: staff's words come first
+        return rest_messages(body.sender, [*staff, *render_turn(turn, runtime.assistant.entries)])
 
     return router

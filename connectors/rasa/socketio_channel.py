@@ -17,7 +17,9 @@ from typing import Any
 
 import socketio
 
+from bot.assistant import BotMessage
 from bot.dialogue.engine import UserMessage
+from bot.tracker import ConversationKey
 from connectors.rasa.format import socketio_messages
 from connectors.rendering import render_turn
 from connectors.runtime import Runtime
@@ -32,9 +34,21 @@ _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 def socketio_server(runtime: Runtime, cors_origins: list[str] | str) -> socketio.AsyncServer:
     sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=cors_origins,
                                max_http_buffer_size=64 * 1024)
+    loop: list[asyncio.AbstractEventLoop] = []  # the server's, known from the first event
+
+    def push(key: ConversationKey, messages: list[BotMessage]) -> None:
+        """Staff's words during a takeover, to every socket of the session."""
+        if loop:
+            for message in messages:
+                asyncio.run_coroutine_threadsafe(sio.emit(BOT_EVENT, {"text": message.text}, room=key.sender),
+                                                 loop[0])
+
+    if runtime.relay is not None:
+        runtime.relay.pushers[CHANNEL] = push
 
     @sio.on("session_request")
     async def session_request(sid: str, data: Any = None) -> None:
+        loop[:] = [asyncio.get_running_loop()]
         requested = data.get("session_id") if isinstance(data, dict) else None
         session_id = requested if isinstance(requested, str) and _SESSION_ID.match(requested) else uuid.uuid4().hex
         await sio.enter_room(sid, session_id)

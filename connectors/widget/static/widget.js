@@ -219,6 +219,7 @@
   }
 
   function shut() {
+    clearTimeout(polling);
     panel.hidden = true;
     launcher.hidden = false;
     launcher.setAttribute("aria-expanded", "false");
@@ -244,6 +245,27 @@
     }
   });
 
+  // Staff's words during a takeover arrive here: polled while the panel is open, faster while a
+  // person is with the conversation.
+  var polling = null;
+  function poll() {
+    fetch(server + "/api/messages/" + encodeURIComponent(state.sender) + "/updates?channel=web")
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body) { return; }
+        body.messages.forEach(function (message) {
+          render({ who: "staff", message: message }, false);
+          remember("staff", message);
+        });
+        schedule(body.staff ? 1500 : 5000);
+      }).catch(function () { schedule(8000); });
+  }
+  function schedule(delay) {
+    clearTimeout(polling);
+    if (!panel.hidden) { polling = setTimeout(poll, delay); }
+  }
+  launcher.addEventListener("click", function () { schedule(200); });
+
   applySize();
-  if (state.open || script.getAttribute("data-open") === "true") { open(); }
+  if (state.open || script.getAttribute("data-open") === "true") { open(); schedule(200); }
 })();
