@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from bot.assistant import Assistant
@@ -123,11 +124,23 @@ def runtime(assistant: Assistant, settings: Settings, tmp_path: Path) -> Runtime
 
 
 @pytest.fixture
-def server_url(runtime: Runtime, settings: Settings, sample_kb: LoadResult, tmp_path: Path) -> Iterator[str]:
-    """The whole app, Socket.IO in front, on a real uvicorn server in a thread."""
-    store = KnowledgeStore(f"sqlite:///{tmp_path / 'server.db'}")
+def knowledge(sample_kb: LoadResult, tmp_path: Path) -> KnowledgeStore:
+    """A knowledge store on temporary SQLite with the sample guides built in."""
+    store = KnowledgeStore(f"sqlite:///{tmp_path / 'kb.db'}")
     store.build(sample_kb.entries, source="sample")
-    with serving(with_socketio(create_app(settings, store, runtime), runtime, settings)) as url:
+    return store
+
+
+@pytest.fixture
+def client(runtime: Runtime, settings: Settings, knowledge: KnowledgeStore) -> TestClient:
+    """The whole app with every channel, in process."""
+    return TestClient(create_app(settings, knowledge, runtime))
+
+
+@pytest.fixture
+def server_url(runtime: Runtime, settings: Settings, knowledge: KnowledgeStore) -> Iterator[str]:
+    """The whole app, Socket.IO in front, on a real uvicorn server in a thread."""
+    with serving(with_socketio(create_app(settings, knowledge, runtime), runtime, settings)) as url:
         yield url
 
 

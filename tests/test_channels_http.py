@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import socketio
 from fastapi.testclient import TestClient
 
@@ -19,16 +18,8 @@ from bot.tracker import tracker_store_from_url
 from connectors.http_app import create_app
 from connectors.runtime import Runtime
 from daoban.settings import Settings
-from knowledge.loader import LoadResult
 from knowledge.store import KnowledgeStore
 from tests.servers import SECRET, Receiver, free_port
-
-
-@pytest.fixture
-def client(runtime: Runtime, settings: Settings, sample_kb: LoadResult, tmp_path: Path) -> TestClient:
-    store = KnowledgeStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.build(sample_kb.entries, source="sample")
-    return TestClient(create_app(settings, store, runtime))
 
 
 def test_a_message_gets_the_answer_a_checklist_card_and_the_decision(client: TestClient) -> None:

@@ -10,19 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from connectors.console.users import StaffStore, password_matches
-from connectors.http_app import create_app
 from connectors.runtime import Runtime
-from daoban.settings import Settings
-from knowledge.loader import LoadResult
-from knowledge.store import KnowledgeStore
 from tests.conftest import STAFF_PASSWORD
-
-
-@pytest.fixture
-def client(runtime: Runtime, settings: Settings, sample_kb: LoadResult, tmp_path: Path) -> TestClient:
-    store = KnowledgeStore(f"sqlite:///{tmp_path / 'kb.db'}")
-    store.build(sample_kb.entries, source="sample")
-    return TestClient(create_app(settings, store, runtime))
 
 
 def log_in(client: TestClient) -> None:

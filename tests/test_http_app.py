@@ -10,16 +10,15 @@ from fastapi.testclient import TestClient
 
 from connectors.http_app import create_app
 from daoban.settings import Settings
-from knowledge.loader import LoadResult, load_directory
+from knowledge.loader import load_directory
 from knowledge.store import KnowledgeStore
 from tests.paths import DATA_DIR
 
 
 @pytest.fixture
-def client(tmp_path: Path, settings: Settings, sample_kb: LoadResult) -> TestClient:
-    store = KnowledgeStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.build(sample_kb.entries, source="sample")
-    return TestClient(create_app(settings, store))
+def client(settings: Settings, knowledge: KnowledgeStore) -> TestClient:
+    """The knowledge endpoints alone (no runtime)."""
+    return TestClient(create_app(settings, knowledge))
 
 
 def test_health_and_readiness(client: TestClient, tmp_path: Path, settings: Settings) -> None:

@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -27,7 +26,6 @@ from connectors.wechat.menu import menu_json
 from connectors.wechat.render import split_bytes
 from daoban.cli import app as cli
 from daoban.settings import MenuButton, Settings
-from knowledge.loader import LoadResult
 from knowledge.store import KnowledgeStore
 from tests.servers import free_port
 
@@ -109,13 +107,6 @@ def fake_api() -> Iterator[FakeWeChatApi]:
     api = FakeWeChatApi()
     yield api
     api.server.shutdown()
-
-
-@pytest.fixture
-def knowledge(sample_kb: LoadResult, tmp_path: Path) -> KnowledgeStore:
-    store = KnowledgeStore(f"sqlite:///{tmp_path / 'kb.db'}")
-    store.build(sample_kb.entries, source="sample")
-    return store
 
 
 def wechat_client(settings: Settings, runtime: Runtime, knowledge: KnowledgeStore, **wechat: object) -> TestClient:
