@@ -4,6 +4,7 @@
 - ``/webhooks/rest/webhook`` and ``/socket.io`` (``connectors/rasa/``): Rasa's channels;
 - ``/wechat`` (``connectors/wechat/``): the WeChat official account;
 - ``/console`` and ``/api/console/…`` (``connectors/console/``): the staff console;
+- ``/console/assist`` and ``/api/assist…`` (``connectors/assist/``): hotline agent assist;
 - ``/api/guides``, ``/guides/…``: the knowledge endpoints and a plain guide browser, every
   piece of guide text HTML-escaped;
 - ``/health``, ``/ready`` and the OpenAPI docs at ``/docs``.
@@ -25,6 +26,8 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from bot.call_assist import CallAssistant
+from connectors.assist.routes import assist_router
 from connectors.console.routes import console_router
 from connectors.limits import BodySizeLimit, install_error_handlers
 from connectors.messages_api import messages_router
@@ -42,6 +45,7 @@ from knowledge.tailoring import parse_choices
 
 WIDGET_DIR = Path(__file__).parent / "widget" / "static"
 CONSOLE_DIR = Path(__file__).parent / "console" / "static"
+ASSIST_DIR = Path(__file__).parent / "assist" / "static"
 
 
 def create_server(settings: Settings | None = None) -> ASGIApp:
@@ -66,7 +70,7 @@ def create_app(settings: Settings | None = None, store: KnowledgeStore | None = 
     store.create_schema()
     app = FastAPI(title="导办 daoban", description="政务服务导办助手 API", version="0.1.0")
     app.add_middleware(CORSMiddleware, allow_origins=settings.server.cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["Content-Type"])
+                       allow_headers=["Content-Type", "Authorization"])
     app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
     install_error_handlers(app)
     if runtime is not None:
@@ -79,6 +83,9 @@ def create_app(settings: Settings | None = None, store: KnowledgeStore | None = 
                                                                                     [m.text for m in messages])
         if runtime.relay is not None and runtime.staff is not None:
             app.include_router(console_router(runtime, runtime.relay, runtime.staff))
+        if runtime.staff is not None:
+            call_assistant = CallAssistant(runtime.assistant, settings.assist)
+            app.include_router(assist_router(call_assistant, settings.assist, runtime.staff))
 
     def answer_or_404(slug: str, section: str | None, situation: list[str] | None) -> Answer:
         try:
@@ -118,5 +125,6 @@ def create_app(settings: Settings | None = None, store: KnowledgeStore | None = 
     app.include_router(pages_router(settings, store, answer_or_404))
     app.mount("/widget", StaticFiles(directory=WIDGET_DIR), name="widget")
     app.mount("/console/static", StaticFiles(directory=CONSOLE_DIR), name="console")
+    app.mount("/console/assist/static", StaticFiles(directory=ASSIST_DIR), name="assist")
     return app
 

@@ -165,6 +165,20 @@ class WeChatSettings(Section):
     menu: list[MenuButton] = []
 
 
+class AssistSettings(Section):
+    """Hotline agent assist (坐席助手): live suggestions from a call's transcript."""
+
+    window_chars: int = Field(default=120, ge=10)  # the caller's latest words understood as the current question
+    script_materials: int = Field(default=5, ge=1)  # materials named in the read-out script, at most
+    sms_max_chars: int = Field(default=300, ge=70)  # the SMS to the caller (phones join long messages)
+    sms_gateway_url: str | None = None  # DAOBAN_SMS_GATEWAY: the SMS platform's endpoint; None: copy the text
+    sms_secret: str | None = None  # DAOBAN_SMS_SECRET: HMAC key of X-Daoban-Signature (env only, please)
+    sms_timeout: float = Field(default=5.0, gt=0)
+    api_token: str | None = None  # DAOBAN_ASSIST_TOKEN: bearer token of the telephony / ASR system
+    max_segments: int = Field(default=400, ge=1)  # a call's transcript segments kept, at most
+    call_idle_minutes: float = Field(default=120, gt=0)  # a call nobody touched this long is forgotten
+
+
 class Settings(Section):
     knowledge: KnowledgeSettings
     store: StoreSettings
@@ -175,6 +189,7 @@ class Settings(Section):
     dialogue: DialogueSettings = DialogueSettings()
     handoff: HandoffSettings = HandoffSettings()
     wechat: WeChatSettings = WeChatSettings()
+    assist: AssistSettings = AssistSettings()
     centre: CentreProfile
 
 
@@ -192,6 +207,9 @@ ENVIRONMENT_OVERRIDES = {
     "DAOBAN_WECHAT_AES_KEY": ("wechat", "encoding_aes_key"),
     "DAOBAN_WECHAT_APP_ID": ("wechat", "app_id"),
     "DAOBAN_WECHAT_APP_SECRET": ("wechat", "app_secret"),
+    "DAOBAN_SMS_GATEWAY": ("assist", "sms_gateway_url"),
+    "DAOBAN_SMS_SECRET": ("assist", "sms_secret"),
+    "DAOBAN_ASSIST_TOKEN": ("assist", "api_token"),
 }
 NESTED_OVERRIDES = {
     "DAOBAN_ENCODER": ("nlu", "encoder", "backend"),

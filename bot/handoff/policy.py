@@ -36,13 +36,17 @@ def next_staffed(now: datetime, centre: CentreProfile, days: int = 14) -> dateti
     return None
 
 
-def summary(kind_label: str, state: ConversationState, entries: Mapping[str, Entry]) -> str:
-    """One line for the 12345 agent: what kind of matter, about which guide, in the citizen's words."""
-    said = [line["text"] for line in state.transcript if line["role"] == "user" and not line["text"].startswith("/")]
+def compose_summary(opening: str, said: list[str], entry: Entry | None) -> str:
+    """One line for the 12345 agent: who brought what kind of matter, about which guide, in
+    the citizen's own (last) words; ``opening`` is e.g. 市民经导办助手提交投诉."""
     words = "；".join(said[-3:])[-SUMMARY_CHARS:] or "（未留言）"
-    entry = entries.get(state.item) if state.item else None
     about = f"，涉及事项“{entry.name}”" if entry else ""
-    return f"市民经导办助手提交{kind_label}{about}。市民原话：{words}"
+    return f"{opening}{about}。市民原话：{words}"
+
+
+def summary(kind_label: str, state: ConversationState, entries: Mapping[str, Entry]) -> str:
+    said = [line["text"] for line in state.transcript if line["role"] == "user" and not line["text"].startswith("/")]
+    return compose_summary(f"市民经导办助手提交{kind_label}", said, entries.get(state.item) if state.item else None)
 
 
 def draft_work_order(kind: WorkOrderKind, state: ConversationState, entries: Mapping[str, Entry], channel: str,
