@@ -118,8 +118,15 @@ def test_a_followed_call_accumulates_and_reaches_the_agents_page(assist_client: 
         assert [s["final"] for s in pushed["transcript"]] == [True]  # the interim text was replaced
         assert pushed["item"] == "id-card-reissue"
 
-        page.send_text(json.dumps({"type": "choice", "situation": "hukou-place", "option": "local"}))
-        assert next(x for x in page.receive_json()["situations"] if x["key"] == "hukou-place")["chosen"] == "local"
+        page.send_text(json.dumps({"type": "choice", "item": "id-card-reissue", "situation": "hukou-place",
+                                   "option": "local"}))
+        chosen = page.receive_json()
+        assert next(x for x in chosen["situations"] if x["key"] == "hukou-place")["chosen"] == "local"
+        assert chosen["picked_by"] == "agent"  # confirming a situation confirmed the guide
+        assist_client.post("/api/assist", json={"call_id": "call-0001", "segments": [
+            {"speaker": "caller", "text": "另外我要投诉窗口排队太久"}]}, headers=AUTH)
+        moved_on = page.receive_json()
+        assert moved_on["item"] == "id-card-reissue" and moved_on["work_order"]["kind"] == "complaint"
         page.send_text(json.dumps({"type": "choice", "situation": "hukou-place", "option": "mars"}))
         assert "mars" in page.receive_json()["detail"]
         page.send_text("{broken")

@@ -60,7 +60,7 @@ class PageEvent(BaseModel):
     speaker: Literal["caller", "agent"] = "caller"
     text: str = Field(default="", max_length=MAX_INPUT_CHARS)
     final: bool = True
-    item: str | None = Field(default=None, pattern=SLUG)
+    item: str | None = Field(default=None, pattern=SLUG)  # "item": the pick; "choice": the guide it is for
     situation: str | None = Field(default=None, pattern=KEY)
     option: str | None = Field(default=None, pattern=KEY)
 
@@ -168,6 +168,8 @@ def assist_router(assistant: CallAssistant, settings: AssistSettings, staff_stor
         elif event.type == "item":
             call.pick(event.item)
         elif event.type == "choice" and event.situation:
+            if event.item:  # confirming a situation confirms the guide it belongs to
+                call.pick(event.item)
             call.choices = {**call.choices, event.situation: event.option} if event.option else \
                 {key: value for key, value in call.choices.items() if key != event.situation}
         elif event.type == "reset":

@@ -95,7 +95,7 @@
         button.type = "button";
         button.setAttribute("aria-pressed", String(chosen));
         button.addEventListener("click", function () {
-          send({ type: "choice", situation: situation.key, option: chosen ? null : option.key });
+          send({ type: "choice", item: s.item, situation: situation.key, option: chosen ? null : option.key });
         });
         div.appendChild(button);
       });
