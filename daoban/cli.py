@@ -326,6 +326,33 @@ def wechat_menu() -> None:
     typer.echo(json.dumps(menu_json(get_settings().wechat.menu), ensure_ascii=False, indent=2))
 
 
+@app.command("rasa-actions")
+def rasa_actions(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口（Rasa 默认 5055）")] = 5055,
+) -> None:
+    """Serve our custom actions to an existing Rasa server (rasa-sdk action server)."""
+    from connectors.rasa.action_server import serve_actions
+
+    serve_actions(get_settings(), host, port)
+
+
+export_app = typer.Typer(help="导出", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("rasa")
+def export_rasa(
+    out: Annotated[Path, typer.Argument(help="输出目录（Rasa 项目）")],
+    action_url: Annotated[str, typer.Option(help="动作服务器地址")] = "http://localhost:5055/webhook",
+) -> None:
+    """Write a Rasa 3 project skeleton that calls our actions: nlu.yml, domain.yml, rules, endpoints.yml."""
+    from connectors.rasa.export import export_project
+
+    for path in export_project(get_settings(), out, action_url):
+        typer.echo(str(path))
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,

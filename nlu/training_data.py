@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-_ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]+)\)|(?P<json>\{[^}]*\}))")
+ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]+)\)|(?P<json>\{[^}]*\}))")
 
 
 class TrainingDataError(ValueError):
@@ -62,7 +62,7 @@ def _strip_annotations(text: str, synonyms: dict[str, str]) -> str:
             synonyms[surface] = str(value)
         return surface
 
-    return _ANNOTATION.sub(plain, text)
+    return ANNOTATION.sub(plain, text)
 
 
 def _example_lines(block: dict, where: str) -> list[str]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot import replies
 from bot.assistant import Assistant, BotMessage, Button, Turn
-from bot.decision import Decision
+from bot.decision import Decision, Target
 from bot.dialogue import forms
 from bot.dialogue.choices import chosen, declined
 from bot.dialogue.dates import day_label
@@ -29,7 +29,7 @@ from bot.feedback.store import LEVELS, USEFUL, Feedback, FeedbackStore
 from bot.handoff.outbox import WorkOrderStore
 from bot.handoff.policy import draft_work_order, next_staffed, staffed, summary
 from bot.handoff.takeover import Relay
-from bot.handoff.work_orders import Contact
+from bot.handoff.work_orders import Contact, Role
 from bot.service_requests.store import ServiceRequestStore
 from bot.tracker import ConversationKey, TrackerStore, tracker_store_from_url
 from daoban.settings import DialogueSettings
@@ -138,6 +138,28 @@ class Dialogue:
         self.store.save(key, state.to_dict())
         if self.relay is not None:
             self.relay.to_user(key, [BotMessage(notice)])
+
+    def hand_off_now(self, message: UserMessage, target: Target, intent: str | None = None,
+                     transcript: list[tuple[Role, str]] | None = None, item: str | None = None) -> tuple[
+            BotMessage, str | None]:
+        """A handoff asked for outside a turn (a Rasa custom action): to staff, or to 12345 as a
+        work order of the kind ``intent`` maps to (its reference is returned). ``transcript`` and
+        ``item`` stand in for what this engine saw when the front end kept the conversation itself."""
+        key, keep = ConversationKey(message.channel, message.sender), self.settings.transcript_turns
+        state = ConversationState.from_dict(self.store.load(key))
+        if transcript is not None:
+            state.transcript = []
+            for role, text in transcript:
+                state.record(role, mask_personal(text), keep)
+        if item in self.assistant.entries:
+            state.item = item
+        filed_before = state.contact_order
+        reply = self._hand_off(state, Decision("handoff", target=target, confidence=1.0, intent=intent), message)
+        state.record("bot", mask_personal(reply.text), keep)
+        self.store.save(key, state.to_dict())
+        order = self.work_orders.get(state.contact_order) if self.work_orders and state.contact_order and \
+            state.contact_order != filed_before else None
+        return reply, order.reference if order else None
 
     def conversation(self, channel: str = "eval") -> Callable[[str], Decision]:
         """A fresh conversation's turn function (``daoban eval`` runs each case in one)."""

@@ -7,6 +7,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
+# The intents our buttons send: a Rasa front end's domain must know them (daoban export rasa).
+BUTTON_INTENTS = ("choose_option", "choose_situation", "contact", "deny", "feedback", "fill", "handoff", "rate",
+                  "skip", "start_form")
 _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]{1,40})(?P<entities>\{.*\})?$", re.DOTALL)
 
 
