@@ -111,3 +111,25 @@ def test_the_websocket_refuses_strangers(client: TestClient) -> None:
 
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/api/console/ws") as socket:
         socket.receive_json()
+
+
+def test_only_admins_manage_accounts(client: TestClient, runtime: Runtime) -> None:
+    assert runtime.staff is not None
+    log_in(client)  # wang is an agent
+    assert client.get("/api/console/staff").status_code == 403
+    new = {"username": "zhao", "display_name": "赵工作人员", "password": "long-enough-1"}
+    assert client.post("/api/console/staff", json=new).status_code == 403
+    runtime.staff.add("boss", "李主任", "admin", "admin-pass-1")
+    response = client.post("/api/console/login", json={"username": "boss", "password": "admin-pass-1"})
+    assert response.status_code == 200
+    assert client.post("/api/console/staff", json=new).json() == {"username": "zhao", "display_name": "赵工作人员",
+                                                                  "role": "agent"}
+    assert client.post("/api/console/staff", json=new).status_code == 409  # taken
+    assert client.post("/api/console/staff", json={**new, "username": "q", "password": "short"}).status_code == 422
+    assert [a["username"] for a in client.get("/api/console/staff").json()] == ["boss", "wang", "zhao"]
+    token = runtime.staff.log_in("zhao", "long-enough-1")
+    assert runtime.staff.staff_for(token) is not None
+    assert client.delete("/api/console/staff/zhao").json() == {"ok": True}
+    assert runtime.staff.staff_for(token) is None  # removed: their session ends at once
+    assert client.delete("/api/console/staff/zhao").status_code == 404
+    assert client.delete("/api/console/staff/boss").status_code == 409  # not oneself

@@ -2,8 +2,9 @@
 
 Staff see the conversations waiting for a person and their own, read a conversation with
 the guide it is about, take it over, reply, hand it back, and work through 预约 / 帮办代办
-requests and 留言 by status. A WebSocket (``/api/console/ws``) pushes every change. Logging
-in sets an HttpOnly, SameSite=Strict session cookie; the API answers 401 without it.
+requests and 留言 by status; admins manage the accounts. A WebSocket (``/api/console/ws``)
+pushes every change. Logging in sets an HttpOnly, SameSite=Strict session cookie; the API
+answers 401 without it, and 403 to an agent asking for an admin's function.
 """
 
 
@@ -18,7 +19,7 @@ from bot.dialogue.state import ConversationState
 from bot.service_requests.store import STATUSES
 from bot.tracker import ConversationKey
 from connectors.console.relay import ServerRelay, conversation_id
-from connectors.console.users import USERNAME_PATTERN, Staff, StaffStore
+from connectors.console.users import USERNAME_PATTERN, Role, Staff, StaffStore
 from connectors.messages_api import SENDER_PATTERN
 from connectors.runtime import Runtime
 from nlu.normalize import MAX_INPUT_CHARS
@@ -38,6 +39,13 @@ class Reply(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_INPUT_CHARS)
 
 
+class NewAccount(BaseModel):
+    username: str = Field(pattern=USERNAME_PATTERN)
+    display_name: str = Field(min_length=1, max_length=32)
+    role: Role = "agent"
+    password: str = Field(min_length=8, max_length=200)
+
+
 class StatusChange(BaseModel):
     status: str = Field(pattern="^(" + "|".join(STATUSES) + ")$")
 
@@ -54,6 +62,13 @@ def console_router(runtime: Runtime, relay: ServerRelay, staff_store: StaffStore
         return staff
 
     StaffUser = Annotated[Staff, Depends(current_staff)]
+
+    def current_admin(staff: StaffUser) -> Staff:
+        if staff.role != "admin":
+            raise HTTPException(status_code=403, detail="仅管理员可管理账号")
+        return staff
+
+    Admin = Annotated[Staff, Depends(current_admin)]
 
     @router.get("/console/login", include_in_schema=False)
     def login_page() -> FileResponse:
@@ -152,6 +167,27 @@ def console_router(runtime: Runtime, relay: ServerRelay, staff_store: StaffStore
         if store is None or not store.set_status(reference, body.status):
             raise HTTPException(status_code=404, detail=f"没有找到编号为{reference}的申请")
         relay.hub.publish({"type": "request_status", "reference": reference, "status": body.status})
+        return {"ok": True}
+
+    @router.get("/api/console/staff")
+    def accounts(admin: Admin) -> list[dict[str, str]]:
+        return [{"username": s.username, "display_name": s.display_name, "role": s.role}
+                for s in staff_store.accounts()]
+
+    @router.post("/api/console/staff", status_code=201)
+    def add_account(body: NewAccount, admin: Admin) -> dict[str, str]:
+        try:
+            added = staff_store.add(body.username, body.display_name, body.role, body.password)
+        except ValueError as error:
+            raise HTTPException(status_code=409, detail=str(error)) from error
+        return {"username": added.username, "display_name": added.display_name, "role": added.role}
+
+    @router.delete("/api/console/staff/{username}")
+    def remove_account(username: Annotated[str, Path(pattern=USERNAME_PATTERN)], admin: Admin) -> dict[str, bool]:
+        if username == admin.username:
+            raise HTTPException(status_code=409, detail="不能删除自己的账号")
+        if not staff_store.remove(username):
+            raise HTTPException(status_code=404, detail=f"没有账号“{username}”")
         return {"ok": True}
 
     @router.websocket("/api/console/ws")

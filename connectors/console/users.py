@@ -93,6 +93,18 @@ class StaffStore:
             raise ValueError(f"用户名“{username}”已存在") from exc
         return Staff(username, display_name, role)
 
+    def accounts(self) -> list[Staff]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(StaffRow.username, StaffRow.display_name, StaffRow.role)
+                                      .order_by(StaffRow.username)).all()
+        return [Staff(row.username, row.display_name, row.role) for row in rows]  # type: ignore[arg-type]
+
+    def remove(self, username: str) -> bool:
+        """Delete an account and end its sessions at once; ``False`` if there was none."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(SessionRow).where(SessionRow.username == username))
+            return connection.execute(delete(StaffRow).where(StaffRow.username == username)).rowcount > 0
+
     def log_in(self, username: str, password: str) -> str | None:
         """A new session token, or ``None`` for an unknown user or a wrong password."""
         with self.engine.connect() as connection:
