@@ -64,3 +64,42 @@ def test_a_widget_conversation_is_taken_over_in_the_console_and_handed_back(brow
     finally:
         citizen_context.close()
         staff_context.close()
+
+
+def test_an_admin_manages_accounts_and_an_agent_cannot(browser, server_url: str, runtime) -> None:  # type: ignore[no-untyped-def]
+    runtime.staff.add("boss", "李主任", "admin", "admin-pass-1")
+    context = browser.new_context(viewport={"width": 1300, "height": 800}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(server_url + "/console/login")
+        page.fill("#username", "boss")
+        page.fill("#password", "admin-pass-1")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/console")
+        page.get_by_role("button", name="预约·帮办·留言").click()
+        page.locator("#requests").wait_for(timeout=WAIT)  # tabs still switch with the 坐席助手 link among them
+        page.get_by_role("button", name="账号管理").click()
+        page.locator("#account-rows tr", has_text="wang").wait_for(timeout=WAIT)
+        page.fill("#new-username", "zhao")
+        page.fill("#new-name", "<b>赵</b>")
+        page.fill("#new-password", "long-enough-1")
+        page.click("#add-account button[type=submit]")
+        row = page.locator("#account-rows tr", has_text="zhao")
+        row.wait_for(timeout=WAIT)
+        assert "<b>赵</b>" in row.inner_text()  # shown as text, not markup
+        page.screenshot(path=str(ARTIFACTS / "console-accounts.png"))
+        page.once("dialog", lambda dialog: dialog.accept())
+        row.get_by_role("button").click()
+        row.wait_for(state="detached", timeout=WAIT)
+
+        agent = context.new_page()
+        context.clear_cookies()
+        agent.goto(server_url + "/console/login")
+        agent.fill("#username", "wang")
+        agent.fill("#password", STAFF_PASSWORD)
+        agent.click("button[type=submit]")
+        agent.wait_for_url("**/console")
+        agent.locator("#me", has_text="坐席").wait_for(timeout=WAIT)
+        assert agent.get_by_role("button", name="账号管理").is_hidden()
+    finally:
+        context.close()

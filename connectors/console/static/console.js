@@ -146,6 +146,33 @@
     });
   }
 
+  function loadAccounts() {
+    return api("GET", "/api/console/staff").then(function (rows) {
+      var body = $("account-rows");
+      body.textContent = "";
+      rows.forEach(function (account) {
+        var tr = el("tr");
+        tr.appendChild(el("td", account.username));
+        tr.appendChild(el("td", account.display_name));
+        tr.appendChild(el("td", account.role === "admin" ? "管理员" : "坐席"));
+        var cell = el("td");
+        if (account.username !== me.username) {
+          var remove = el("button", "删除", "secondary");
+          remove.type = "button";
+          remove.setAttribute("aria-label", "删除账号 " + account.username);
+          remove.addEventListener("click", function () {
+            if (!confirm("确定删除账号“" + account.display_name + "”？其登录将立即失效。")) { return; }
+            api("DELETE", "/api/console/staff/" + encodeURIComponent(account.username))
+              .then(loadAccounts).catch(function (error) { $("account-error").textContent = error.message; });
+          });
+          cell.appendChild(remove);
+        }
+        tr.appendChild(cell);
+        body.appendChild(tr);
+      });
+    });
+  }
+
   function connect() {
     var socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/console/ws");
     socket.onopen = function () { $("live").textContent = "实时连接"; $("live").className = "live on"; };
@@ -162,15 +189,16 @@
     };
   }
 
-  document.querySelectorAll(".tab").forEach(function (tab) {
+  document.querySelectorAll(".tab[data-tab]").forEach(function (tab) {
     tab.addEventListener("click", function () {
-      document.querySelectorAll(".tab").forEach(function (t) {
+      document.querySelectorAll(".tab[data-tab]").forEach(function (t) {
         var on = t === tab;
         t.classList.toggle("active", on);
         t.setAttribute("aria-pressed", String(on));
         $(t.getAttribute("data-tab")).hidden = !on;
       });
       if (tab.getAttribute("data-tab") === "requests") { loadRequests(); }
+      if (tab.getAttribute("data-tab") === "accounts") { loadAccounts(); }
     });
   });
   $("take").addEventListener("click", function () { action("/take"); });
@@ -185,6 +213,14 @@
       .then(function () { $("reply-text").value = ""; })
       .catch(function (error) { alert(error.message); });
   });
+  $("add-account").addEventListener("submit", function (event) {
+    event.preventDefault();
+    $("account-error").textContent = "";
+    api("POST", "/api/console/staff", { username: $("new-username").value.trim(), display_name: $("new-name").value.trim(),
+                                        role: $("new-role").value, password: $("new-password").value })
+      .then(function () { $("add-account").reset(); loadAccounts(); })
+      .catch(function (error) { $("account-error").textContent = error.message; });
+  });
   $("logout").addEventListener("click", function () {
     api("POST", "/api/console/logout").then(function () { location.href = "/console/login"; });
   });
@@ -192,6 +228,7 @@
   api("GET", "/api/console/me").then(function (who) {
     me = who;
     $("me").textContent = who.display_name + "（" + (who.role === "admin" ? "管理员" : "坐席") + "）";
+    document.querySelector("[data-tab=accounts]").hidden = who.role !== "admin";
     loadQueue();
     connect();
   });
