@@ -149,14 +149,13 @@ class CallAssistant:
 
     def work_order(self, caller: list[str], slug: str | None) -> dict[str, Any]:
         """The 12345 work order to file if the call needs one: a complaint, report, suggestion
-        or praise anywhere in the call makes it that kind (the likeliest of those intents when
-        a cue word such as 投诉 decided the handoff); otherwise a 咨询."""
+        or praise anywhere in the call makes it that kind; otherwise a 咨询."""
         kinds = self.assistant.settings.handoff.work_order_kinds
         kind = CONSULT
         for text in caller:
-            understanding, decision = self._understood(text)
-            if decision.outcome == "handoff" and decision.target == "hotline":  # 投诉 / 举报 words or intents
-                kind = next((kinds[name] for name, _ in understanding.intents if name in kinds), kind)
+            _, decision = self._understood(text)
+            if decision.outcome == "handoff" and decision.intent in kinds:
+                kind = kinds[decision.intent]
         entry = self.entries.get(slug) if slug else None
         label = KIND_LABELS[kind]
         return {"kind": kind, "kind_label": label, "item": slug,

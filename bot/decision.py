@@ -86,6 +86,9 @@ def decide(u: Understanding, settings: DecisionSettings, model: DecisionModel, h
     candidates = settle_bundles(u, settings, bundles or {}, bundle_cues or [])
     options = [c.slug for c in candidates[:settings.max_options]]
     if target is not None:
+        # A cue word (投诉) may decide against the classifier's top intent: name the handoff by
+        # the likeliest intent that leads there, so a work order says 投诉, not 求助.
+        intent = next((name for name, _ in u.intents if settings.handoff_intents.get(name) == target), intent)
         return Decision("handoff", target=target, confidence=confidence, intent=intent, candidates=options)
 
     p = model.probabilities(features(u, candidates, settings.smalltalk_intents)) if candidates else {}

@@ -446,6 +446,20 @@ def test_a_proxy_request_is_stored_with_its_address(assistant: Assistant, tmp_pa
     assert stored is not None and stored.kind == "proxy" and stored.fields["address"] == "到中心办理"
 
 
+def test_a_cue_word_names_the_work_order_even_when_the_classifier_doubts(assistant: Assistant,
+                                                                          tmp_path: Path) -> None:
+    """Markup around 投诉 makes the classifier say ``ask``; the cue word hands off, and the
+    order is still a complaint (the likeliest intent that leads to 12345), not 求助."""
+    dialogue = filing_dialogue(assistant, tmp_path, WEDNESDAY_10)
+    noisy = "<img src=x onerror=alert(1)>我还要投诉窗口态度差"
+    assert assistant.understander.understand(noisy).intent != "complaint"
+    turn = talk(dialogue, noisy)[0]
+    assert (turn.decision.outcome, turn.decision.intent) == ("handoff", "complaint")
+    assert dialogue.work_orders is not None
+    with dialogue.work_orders.engine.connect() as connection:
+        assert connection.execute(text("SELECT kind FROM work_order")).scalar_one() == "complaint"
+
+
 def test_a_complaint_that_mentions_booking_is_still_a_complaint(assistant: Assistant, tmp_path: Path) -> None:
     dialogue = form_dialogue(assistant, tmp_path)
     talk(dialogue, "护照怎么办", "我要预约")
