@@ -114,7 +114,9 @@ def test_the_dense_query_leaves_out_fillers_and_keeps_the_end() -> None:
     assert query("请问我的身份证丢了怎么补办") == "身份证丢怎么补办"
     story = "我跟对象谈了五年恋爱，日子定在下个月，想问结婚登记要带什么"
     assert query(story) == "下个月问结婚登记要带什么"  # whole words, 12 characters
-    assert query("I lost my ID card") == "my ID card"  # Latin words keep their spaces
+    assert query("I lost my ID card") == "I lost my ID card"  # an English word counts as one, keeps its space
+    long = query("Hi. " + "please help " * 10 + "lost my ID card.")
+    assert long.endswith("lost my ID card") and len(long.split()) == 12  # twelve words: the budget
     assert query("我的了") == "我的了"  # nothing but fillers: embedded as it is
 
 
