@@ -112,8 +112,9 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
 
     # A question some guide more likely than not covers, but which the model will not answer
     # outright (ambiguous, or the best guide may be the wrong one), gets the close guides as
-    # buttons; a single one as "您是要办理 X 吗？".
-    if p and p[OUT_OF_SCOPE] < 0.5:
+    # buttons; a single one as "您是要办理 X 吗？". When "no guide covers this" is still the
+    # single likeliest reading, saying so beats buttons that are probably all wrong.
+    if p and p[OUT_OF_SCOPE] < 0.5 and p[OUT_OF_SCOPE] < max(p.values()):
         close = [c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin]
         return Decision("clarify", section=u.section, candidates=close[:settings.max_options],
                         confidence=1.0 - p[OUT_OF_SCOPE], intent=intent)

@@ -49,7 +49,7 @@ def features(u: Understanding, candidates: Sequence[Candidate], smalltalk_intent
               float(top.slug in u.named_slugs())]
     for channel in CHANNELS:
         best = u.channel_best.get(channel)
-        if best is None:
+        if best is None or math.isnan(getattr(top, channel)):  # did not run, or knows nothing of the top guide
             values += [UNKNOWN] * 4
             continue
         values += [getattr(top, channel), best.score, best.lead, float(best.slug == top.slug)]

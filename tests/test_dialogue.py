@@ -279,6 +279,9 @@ def test_an_unreadable_situation_answer_is_asked_again_once(dialogue: Dialogue) 
     assert again.answer is not None and again.decision.item == "marriage-registration"  # then the whole list
     own_question = talk(dialogue, "结婚登记要带啥", "要多久", sender="other")[1]
     assert (own_question.decision.item, own_question.decision.section) == ("marriage-registration", "time_limit")
+    what_about = talk(dialogue, "港澳签注", "那去美国的签证呢", sender="third")[1]
+    assert what_about.decision.intent != "reask_situation" and "没能确定" not in what_about.messages[0].text
+    assert what_about.decision.outcome in ("out_of_scope", "clarify")  # a new question: 那…呢 is never an answer
 
 
 def test_within_a_bundle_a_question_about_one_item_goes_to_that_item(dialogue: Dialogue, assistant: Assistant) -> None:

@@ -38,11 +38,11 @@ ARTIFACTS = ROOT / "test-artifacts"
 # is trained on these same files (its 5-fold cross-validated figures, a few points lower, are in
 # the docs). The targets (item 95 %, uncovered 97 %, clarify 90 %) are not met yet;
 # raise these floors as the figures improve.
-THRESHOLDS = {"item_accuracy": 0.83, "uncovered_unanswered": 0.85, "clarify_accuracy": 0.70,
-              "handoff_recall": 0.98, "handoff_precision": 0.94, "section_accuracy": 0.81}
+THRESHOLDS = {"item_accuracy": 0.88, "uncovered_unanswered": 0.88, "clarify_accuracy": 0.73,
+              "handoff_recall": 0.98, "handoff_precision": 0.94, "section_accuracy": 0.82}
 TPE_ITEM_ACCURACY = 0.90
-CONVERSATION_TURNS = 0.95  # the dialogue issue's bar; 179 of 187 turns pass (95.7 %)
-HELD_OUT_TURNS = 0.90  # 221 of 242 turns pass (91.3 %)
+CONVERSATION_TURNS = 0.95  # the dialogue issue's bar; 178 of 187 turns pass (95.2 %)
+HELD_OUT_TURNS = 0.90  # 220 of 242 turns pass (90.9 %)
 
 
 def write_cases(path: Path, *lines: object) -> Path:

@@ -10,6 +10,7 @@ discussed; 那离婚呢 moves on to another).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ ASK_ALL = "ask_all"  # 都告诉我: the whole guide, not one section
 FRUSTRATION_LOOKUP = "frustration"  # nlu/data/cues.yml
 FEEDBACK_INTENTS = ("feedback", "rate")  # 有用 / 没用 and the five-level rating (button payloads)
 TYPED_FEEDBACK = {"有用": "yes", "有帮助": "yes", "没用": "no", "没有用": "no", "没帮助": "no", "没有帮助": "no"}
+WHAT_ABOUT = re.compile(r"^那.{2,40}呢[?？。]*$")  # 那去美国的签证呢: a new question, never an answer
 REASK = "reask_situation"  # a situation question asked again after a reply the bot could not read
 
 
@@ -431,10 +433,12 @@ class Dialogue:
 
     def _own_question(self, item: str, u: Understanding, fresh: Decision) -> bool:
         """A message that asks something of its own rather than answering the bot's question:
-        a section (多久能办好), another guide named or answered, thanks or a greeting."""
+        a section (多久能办好), another guide named or answered, thanks or a greeting, or a
+        "那…呢" (what about …?) question."""
         named = (u.named_slugs() & self.guides) - {item}
         moved = fresh.outcome in ("answer", "smalltalk") and fresh.item != item
-        return u.section is not None or u.intent == ASK_ALL or bool(named) or moved
+        return u.section is not None or u.intent == ASK_ALL or bool(named) or moved or \
+            bool(WHAT_ABOUT.match(u.text))
 
     def _button(self, button: Payload, u: Understanding) -> Decision:
         """A button outside any pending question: feedback, a handoff button, or an option tapped late."""

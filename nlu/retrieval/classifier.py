@@ -32,6 +32,8 @@ class GuideClassifier:
                 labels.extend([position] * len(passages))
         self.model: tuple[TfidfVectorizer, LinearSVC] | None = None
         self.classes = np.asarray(sorted(set(labels)), dtype=np.int64)
+        self.covered = np.zeros(len(self.slugs), dtype=bool)  # the guides that are classes
+        self.covered[self.classes] = True
         if len(self.classes) >= 2:
             vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
             svm = LinearSVC(C=1.0).fit(vectorizer.fit_transform(texts), labels)

@@ -127,8 +127,13 @@ class HybridRetriever:
         def raw(scores: np.ndarray | None, i: int) -> float:
             return float(scores[i]) if scores is not None else float("nan")
 
+        def classified(i: int) -> float:
+            """The classifier's margin, unknown (not 0) for a guide it has no class for."""
+            known = self.classifier is None or self.classifier.covered[i]
+            return raw(channels.classifier, i) if known else float("nan")
+
         return [Candidate(self.slugs[i], float(fused[i]), float(channels.lexical[i]), raw(channels.dense, i),
-                          raw(channels.classifier, i)) for i in top]
+                          classified(i)) for i in top]
 
     def channel_best(self, channels: Channels) -> dict[str, ChannelBest]:
         """Each channel that ran: its favourite guide and lead."""
