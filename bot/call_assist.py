@@ -26,7 +26,6 @@ from knowledge.answer import Answer
 from knowledge.brief import sms_text, spoken_script
 from knowledge.schema import ServiceItem, Situation
 from knowledge.service import answer_for
-from knowledge.tailoring import tailor
 from nlu.pipeline import Understanding
 from nlu.privacy import mask_personal
 
@@ -76,8 +75,11 @@ class CallAssistant:
             "picked_by": "agent" if item else ("assistant" if chosen else None),
         }
         situation_choices, detected = self.situations(chosen, caller, choices or {})
-        answer = answer_for(self.entries.get, self.assistant.settings.centre, chosen,
-                            choices=situation_choices) if chosen else None
+        try:  # tailoring refuses a situation or option the guide does not have
+            answer = answer_for(self.entries.get, self.assistant.settings.centre, chosen,
+                                choices=situation_choices) if chosen else None
+        except ValueError as error:
+            raise UnknownGuide(str(error)) from error
         suggestion.update(self.guide(answer, chosen, situation_choices, detected))
         suggestion["work_order"] = self.work_order(caller, chosen)
         return suggestion
@@ -95,16 +97,12 @@ class CallAssistant:
     def situations(self, slug: str | None, caller: list[str], choices: Mapping[str, str]) -> tuple[
             dict[str, str], list[str]]:
         """The agent's choices plus those the caller's words settle; which keys were read from
-        the transcript. A choice the guide does not have raises :class:`UnknownGuide`."""
+        the transcript. A choice the guide does not have is refused when the answer is built."""
         entry = self.entries.get(slug) if slug else None
         if not isinstance(entry, ServiceItem):
             if choices:
                 raise UnknownGuide(f"事项 {slug} 没有可选情形")
             return {}, []
-        try:
-            tailor(entry, choices)
-        except ValueError as error:
-            raise UnknownGuide(str(error)) from error
         merged, detected = dict(choices), []
         for situation in entry.situations:
             if situation.key not in merged and (option := self._heard(situation, caller)):
