@@ -7,13 +7,7 @@
                    out_of_scope: ["未匹配", ""], smalltalk: ["寒暄", ""] };
   var SPEAKERS = { caller: "来电人", agent: "坐席" };
 
-  function $(id) { return document.getElementById(id); }
-  function el(tag, text, cls) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = text; }
-    if (cls) { node.className = cls; }
-    return node;
-  }
+  var $ = daobanDom.byId, el = daobanDom.el;
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } return node; }
   function notice(text, error) { $("notice").textContent = text; $("notice").className = error ? "notice error" : "notice"; }
   function send(event) { if (socket && socket.readyState === 1) { socket.send(JSON.stringify(event)); } }

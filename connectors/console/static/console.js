@@ -10,13 +10,7 @@
   var LABELS = { day: "日期", time: "时段", name: "姓名", mobile: "手机", address: "地址", when: "希望时间",
                  notes: "说明", message: "留言", item: "事项" };
 
-  function $(id) { return document.getElementById(id); }
-  function el(tag, text, cls) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = text; }
-    if (cls) { node.className = cls; }
-    return node;
-  }
+  var $ = daobanDom.byId, el = daobanDom.el;
   function api(method, path, body) {
     return fetch(path, {
       method: method, credentials: "same-origin",
