@@ -14,12 +14,26 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
-def require_chromium() -> None:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not installed (apt-get install -y chromium fonts-noto-cjk)"
+def require_file(path: Path, how: str) -> Path:
+    """``path``, or skip the test (fail when services are required, as in CI) saying ``how`` to get it."""
+    if not path.exists():
+        message = f"{path} missing ({how})"
         if os.environ.get("DAOBAN_REQUIRE_SERVICES"):
             pytest.fail(message)
         pytest.skip(message)
+    return path
+
+
+def require_chromium() -> None:
+    require_file(CHROMIUM, "apt-get install -y chromium fonts-noto-cjk")
+
+
+def sign_in(page, username: str, password: str, landing: str) -> None:  # type: ignore[no-untyped-def]
+    """Fill the console's login form on ``page`` and wait until it lands on ``landing``."""
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**" + landing)
 
 
 def chromium_browser() -> Iterator:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.browser import sign_in
 from tests.conftest import STAFF_PASSWORD
 from tests.paths import ROOT
 from tests.test_assist import LOST_ID_CALL
@@ -23,10 +24,7 @@ def test_the_assist_page_follows_a_call(browser, server_url: str) -> None:  # ty
         page = context.new_page()
         page.goto(server_url + "/console/assist")
         assert "/console/login" in page.url
-        page.fill("#username", "wang")
-        page.fill("#password", STAFF_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/console/assist")
+        sign_in(page, "wang", STAFF_PASSWORD, "/console/assist")
         page.fill("#call-id", "call-77")
         page.click("#join button[type=submit]")
         page.locator("#live.on").wait_for(timeout=WAIT)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser import sign_in
 from tests.conftest import STAFF_PASSWORD
 from tests.paths import ROOT
 from tests.test_widget_browser import ask
@@ -30,10 +31,7 @@ def test_a_widget_conversation_is_taken_over_in_the_console_and_handed_back(brow
         staff = staff_context.new_page()
         staff.goto(server_url + "/console")
         assert staff.url.endswith("/console/login")
-        staff.fill("#username", "wang")
-        staff.fill("#password", STAFF_PASSWORD)
-        staff.click("button[type=submit]")
-        staff.wait_for_url("**/console")
+        sign_in(staff, "wang", STAFF_PASSWORD, "/console")
         staff.locator("#live.on").wait_for(timeout=WAIT)
         waiting = staff.locator("#waiting .conversation")
         waiting.first.wait_for(timeout=WAIT)
@@ -72,10 +70,7 @@ def test_an_admin_manages_accounts_and_an_agent_cannot(browser, server_url: str,
     try:
         page = context.new_page()
         page.goto(server_url + "/console/login")
-        page.fill("#username", "boss")
-        page.fill("#password", "admin-pass-1")
-        page.click("button[type=submit]")
-        page.wait_for_url("**/console")
+        sign_in(page, "boss", "admin-pass-1", "/console")
         page.get_by_role("button", name="预约·帮办·留言").click()
         page.locator("#requests").wait_for(timeout=WAIT)  # tabs still switch with the 坐席助手 link among them
         page.get_by_role("button", name="账号管理").click()
@@ -95,10 +90,7 @@ def test_an_admin_manages_accounts_and_an_agent_cannot(browser, server_url: str,
         agent = context.new_page()
         context.clear_cookies()
         agent.goto(server_url + "/console/login")
-        agent.fill("#username", "wang")
-        agent.fill("#password", STAFF_PASSWORD)
-        agent.click("button[type=submit]")
-        agent.wait_for_url("**/console")
+        sign_in(agent, "wang", STAFF_PASSWORD, "/console")
         agent.locator("#me", has_text="坐席").wait_for(timeout=WAIT)
         assert agent.get_by_role("button", name="账号管理").is_hidden()
     finally:

@@ -6,14 +6,13 @@ Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from tests.browser import require_file
 from tests.paths import ROOT
 from tests.servers import serving
 
@@ -21,15 +20,6 @@ pytestmark = pytest.mark.browser
 BUNDLE = ROOT / "var" / "rasa-webchat" / "lib" / "index.js"
 ARTIFACTS = ROOT / "test-artifacts"
 WAIT = 30000
-
-
-def webchat_bundle() -> Path:
-    if not BUNDLE.exists():
-        message = f"{BUNDLE} missing (make webchat)"
-        if os.environ.get("DAOBAN_REQUIRE_SERVICES"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return BUNDLE
 
 
 def page_for(server_url: str) -> str:
@@ -42,7 +32,7 @@ def page_for(server_url: str) -> str:
 
 
 def test_rasa_webchat_talks_to_our_socketio_channel(browser, server_url: str) -> None:  # type: ignore[no-untyped-def]
-    bundle = webchat_bundle().read_bytes()
+    bundle = require_file(BUNDLE, "make webchat").read_bytes()
     ARTIFACTS.mkdir(exist_ok=True)
     site = Starlette(routes=[  # the centre's website: another origin, embedding the widget as in production
         Route("/", lambda request: HTMLResponse(page_for(server_url))),
