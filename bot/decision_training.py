@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.assistant import Assistant
-from bot.decision import decide_with, settle_bundles
+from bot.decision import CandidateRules, decide_with, settle_candidates
 from bot.decision_model import DecisionModel, features, fit, label
 from bot.evaluation import Case, Report, TurnResult, holds
 from daoban.settings import DecisionSettings
@@ -27,6 +27,7 @@ class Observation:
     candidates: list[Candidate]
     vector: list[float]
     label: str
+    rules: CandidateRules  # of the assistant that understood it (each training set has its own knowledge)
 
 
 def observe(assistant: Assistant, cases: Iterable[Case]) -> list[Observation]:
@@ -44,11 +45,12 @@ def observe(assistant: Assistant, cases: Iterable[Case]) -> list[Observation]:
 def observation(assistant: Assistant, case: Case, u: Understanding, settings: DecisionSettings) -> Observation | None:
     """What the model sees of one understood case, and what it should conclude; ``None`` for
     cases it does not decide (bench/calibrate.py replays understanding under other settings)."""
-    candidates = settle_bundles(u, settings, assistant.bundles, assistant.bundle_cues)
-    target = label(case.turns[0][1], candidates)
+    candidates = settle_candidates(u, settings, assistant.rules)
+    target = label(case.turns[0][1], candidates, assistant.rules.elsewhere)
     if target is None:
         return None
-    return Observation(case, u, candidates, features(u, candidates, settings.smalltalk_intents), target)
+    vector = features(u, candidates, settings.smalltalk_intents, assistant.rules.elsewhere)
+    return Observation(case, u, candidates, vector, target, assistant.rules)
 
 
 def train(observations: list[Observation], sources: Iterable[Path], regularisation: float = 1.0) -> DecisionModel:
@@ -71,7 +73,7 @@ def cross_validate(settings: DecisionSettings, observations: list[Observation], 
               for k in range(folds)}
     for o in observations:
         p = models[fold(o.case, folds)].probabilities(o.vector)
-        got = decide_with(o.understanding, o.candidates, p, settings)
+        got = decide_with(o.understanding, o.candidates, p, settings, o.rules)
         text, expect = o.case.turns[0]
         passed = holds(expect, got)
         report.cases_passed += passed

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.decision import Decision
+from nlu.sections import SECTIONS
 
 OUTCOMES = {"answer", "clarify", "handoff", "out_of_scope", "smalltalk"}
-SECTION_KEYS = {"materials", "conditions", "process", "time_limit", "fee", "location", "hours", "online"}
 EXPECT_KEYS = {"item", "section", "outcome", "target", "any"}
 
 
@@ -43,7 +43,7 @@ def _check_expectation(expect: object, where: str) -> dict:
             _check_expectation(option, where)
     if expect.get("outcome") is not None and expect["outcome"] not in OUTCOMES:
         raise EvalFormatError(f"{where}: 未知的 outcome {expect['outcome']!r}")
-    if expect.get("section") is not None and expect["section"] not in SECTION_KEYS:
+    if expect.get("section") is not None and expect["section"] not in SECTIONS:
         raise EvalFormatError(f"{where}: 未知的 section {expect['section']!r}")
     if expect.get("target") is not None and expect["target"] not in {"hotline", "agent"}:
         raise EvalFormatError(f"{where}: 未知的 target {expect['target']!r}")

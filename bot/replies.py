@@ -53,6 +53,12 @@ def out_of_scope(centre: CentreProfile) -> str:
             f"您可以拨打{centre.hotline.label}{centre.hotline.number}咨询，或回复“转人工”由工作人员为您解答。")
 
 
+def handled_elsewhere(centre: CentreProfile) -> str:
+    """After the referral entry's answer: the same ways on as any unanswered question."""
+    return (f"本中心的办事指南里没有这项业务，上面是它通常的办理去向。"
+            f"您也可以拨打{centre.hotline.label}{centre.hotline.number}咨询，或回复“转人工”由工作人员为您解答。")
+
+
 def handoff(target: str, centre: CentreProfile) -> str:
     if target == "agent":
         return (f"好的，正在为您转接人工服务，请稍候。"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.loader import load_centre
 from knowledge.schema import CentreProfile
+from nlu.sections import Section as GuideSection
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yml"
@@ -94,7 +95,12 @@ class DecisionSettings(Section):
     bundle_margin: float = Field(default=0.1, ge=0, le=1)  # an item this close to its 一件事 bundle wins …
     bundle_question_margin: float = Field(default=0.3, ge=0, le=1)  # … and a bundle this close, asked for …
     bundle_question_members: int = Field(default=2, ge=1)  # … with this many of its items ranked, wins
+    # Centre-wide FAQs that answer one section for every item (周六值班 → hours): an item named
+    # or this close behind one wins when the question asks about that section.
+    section_faqs: dict[str, GuideSection] = {}
+    section_faq_margin: float = Field(default=0.1, ge=0, le=1)
     intent_threshold: float = Field(default=0.5, ge=0, le=1)
+    handoff_fallback_threshold: float = Field(default=0.35, ge=0, le=1)  # a handoff intent, when no guide answers
     handoff_intents: dict[str, Literal["agent", "hotline"]] = {
         "request_human": "agent", "complaint": "hotline", "report": "hotline",
         "suggestion": "hotline", "praise": "hotline"}

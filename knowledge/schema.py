@@ -352,6 +352,9 @@ class FaqEntry(EntryBase):
     phones: list[Phone] = []
     contact: str | None = None  # contact text that is not one well-formed number, kept verbatim
     related: list[Slug] = []
+    # A service this centre does not handle (考驾照, 律师执业证): its answer says who does. The bot
+    # treats it as "no guide covers this" and adds the pointer (knowledge/data/elsewhere/).
+    handled_elsewhere: bool = False
 
 
 Entry = Annotated[ServiceItem | LifeEvent | FaqEntry, Field(discriminator="kind")]

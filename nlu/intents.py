@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
 
 from knowledge.schema import Entry
+from nlu.linear_text import LinearTextModel
 from nlu.normalize import normalize
 from nlu.retrieval.passages import entry_passages
 
@@ -28,20 +28,19 @@ class IntentClassifier:
                 texts.append(normalize(line).text)
                 labels.append(intent)
         self.intents: list[str] = sorted(set(labels)) or [ASK]
-        self.model: Pipeline | None = None
+        self.model: LinearTextModel | None = None
         if len(self.intents) >= 2:  # with training data for one intent only, every message is that intent
-            self.model = make_pipeline(
-                TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
-                LogisticRegression(C=20, max_iter=3000, class_weight="balanced", random_state=seed),
-            )
-            self.model.fit(texts, labels)
-            self.intents = [str(name) for name in self.model.classes_]
+            vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+            regression = LogisticRegression(C=20, max_iter=3000, class_weight="balanced", random_state=seed)
+            regression.fit(vectorizer.fit_transform(texts), labels)
+            self.model = LinearTextModel(vectorizer, regression)
+            self.intents = [str(name) for name in regression.classes_]
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         """All intents with probabilities, best first."""
         if self.model is None:
             return [(self.intents[0], 1.0)]
-        probabilities = self.model.predict_proba([text])[0]
+        probabilities = self.model.probabilities(text)
         return sorted(zip(self.intents, map(float, probabilities), strict=True), key=lambda p: -p[1])
 
 

@@ -35,13 +35,18 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def simplified(text: str) -> str:
+    """Traditional characters → simplified (OpenCC ``t2s``)."""
+    return _converter().convert(text)
+
+
 def normalize(original: str) -> Normalized:
     """Normalise one message; overlong input is cut to ``MAX_INPUT_CHARS`` before any work."""
     text = original[:MAX_INPUT_CHARS]
     text = unicodedata.normalize("NFKC", text)
     text = _EMOJI.sub(" ", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf", "Co", "Cs"} or ch in "\n\t")
-    text = _converter().convert(text)
+    text = simplified(text)
     text = text.translate(_PUNCTUATION).lower()
     text = _REPEATED_PUNCTUATION.sub(r"\1", text)
     text = _SPACE_BETWEEN_CJK.sub("", " ".join(text.split()))

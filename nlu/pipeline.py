@@ -31,7 +31,7 @@ from nlu.segment import Segmenter
 from nlu.synonyms import SynonymExpander
 from nlu.training_data import TrainingData, load_training_data
 from nlu.typo import Repair, TypoRepairer
-from nlu.vocabulary import build_vocabulary
+from nlu.vocabulary import build_vocabulary, written_words
 
 log = logging.getLogger(__name__)
 # "classify_guides" is not a step of its own: it adds the guide classifier to ``retrieve``.
@@ -86,7 +86,8 @@ class Understander:
         self.training = training or load_training_data(settings.training_data)
         vocabulary = build_vocabulary(entries)
         self.segmenter = Segmenter(vocabulary.words())
-        self.repairer = TypoRepairer(vocabulary.words(), self.segmenter.search_words)
+        self.repairer = TypoRepairer(vocabulary.words(), self.segmenter.search_words, self.segmenter.unknown_words,
+                                     written_words(entries, self.segmenter.words))
         self.synonyms = SynonymExpander(self.training.synonyms)
         self.recognizer = EntityRecognizer(vocabulary, self.segmenter, self.training.regexes,
                                            self.training.lookups.get("district", []))

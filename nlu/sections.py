@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Literal, get_args
 
 from nlu.normalize import normalize
 
-SECTIONS = ("materials", "conditions", "process", "time_limit", "fee", "location", "hours", "online")
+Section = Literal["materials", "conditions", "process", "time_limit", "fee", "location", "hours", "online"]
+SECTIONS: tuple[str, ...] = get_args(Section)
 LOOKUP_PREFIX = "section_"
 # "How do I do it" cues are the weakest: any other section named in the same question wins.
 WEAK = frozenset({"process"})

@@ -9,6 +9,7 @@ import jieba
 
 jieba.setLogLevel(logging.WARNING)
 USER_WORD_FREQUENCY = 200_000  # high enough that a guide term wins over jieba's own split
+RARE_WORD_FREQUENCY = 5  # jieba's dictionary holds slips as rare words too (注消, 3 times)
 
 
 class Segmenter:
@@ -19,6 +20,16 @@ class Segmenter:
         self.tokenizer.initialize()
         for word in user_words:
             self.tokenizer.add_word(word, freq=USER_WORD_FREQUENCY)
+
+    def unknown_words(self, text: str) -> list[tuple[int, str]]:
+        """Words of ``text`` that jieba's dictionary does not know (its HMM joined them) or knows
+        only as a rarity, with their offsets: where a typo repair may look at two characters."""
+        found, start = [], 0
+        for word in self.tokenizer.lcut(text):
+            if len(word) > 1 and self.tokenizer.FREQ.get(word, 0) < RARE_WORD_FREQUENCY:
+                found.append((start, word))
+            start += len(word)
+        return found
 
     def words(self, text: str) -> list[str]:
         """Precise-mode words, without spaces and punctuation."""

@@ -4,6 +4,13 @@ People type by pinyin, so their mistakes are same-sound characters: 身分证/�
 营业自照 → 营业执照 (z/zh, as southern accents merge them). A window of the message is
 replaced only when it is not itself a known term, sounds like exactly one known term of the
 same length, and differs from it in few characters — so real words are left alone.
+
+Two-character windows (注消 → 注销, 护照 typed 互照, 过户 typed 过护) are the commonest slips and
+the riskiest to repair, since any two neighbouring characters may happen to sound like a known
+word: they are repaired only where jieba, cutting the message, found a word its dictionary does
+not know (its HMM joins unknown characters: 想/注消, but 有件事/想 and 买房/住 are not windows),
+that the guides themselves never write as a word (设籍 is one in Taipei's FAQ), and keep one of the
+two characters of the word they become.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from functools import lru_cache
 
 from pypinyin import Style, pinyin
 
-MIN_LENGTH, MAX_LENGTH = 3, 8
+MIN_LENGTH, MAX_LENGTH = 2, 8
 _FUZZY = ((re.compile(r"^zh"), "z"), (re.compile(r"^ch"), "c"), (re.compile(r"^sh"), "s"),
           (re.compile(r"^n"), "l"), (re.compile(r"ing$"), "in"), (re.compile(r"eng$"), "en"),
           (re.compile(r"ang$"), "an"))
@@ -51,12 +58,17 @@ class Repair:
 
 
 class TypoRepairer:
-    def __init__(self, vocabulary: Iterable[str], split: Callable[[str], Iterable[str]]) -> None:
+    def __init__(self, vocabulary: Iterable[str], split: Callable[[str], Iterable[str]],
+                 unknown_words: Callable[[str], Iterable[tuple[int, str]]], written: Iterable[str] = ()) -> None:
         """``split`` cuts a term into words (jieba search mode): only whole terms and their words are
-        repair targets, never an arbitrary substring such as 先办理 inside 首先办理."""
+        repair targets, never an arbitrary substring such as 先办理 inside 首先办理.
+        ``unknown_words`` gives the words of a message that jieba's dictionary does not know, with
+        their offsets: the only places where two characters may be repaired; ``written`` the words
+        the guides write, which are never repaired."""
+        self.unknown_words = unknown_words
         terms = [term for term in vocabulary if _HAN.match(term)]
         # Every piece of a known term is known, so correct text is never "repaired".
-        self.known = {piece for term in terms for piece in _pieces(term)}
+        self.known = {piece for term in terms for piece in _pieces(term)} | set(written)
         targets = {word for term in terms for word in (term, *split(term))
                    if _HAN.match(word) and MIN_LENGTH <= len(word) <= MAX_LENGTH}
         by_sound: dict[str, set[str]] = defaultdict(set)
@@ -68,10 +80,13 @@ class TypoRepairer:
         """Non-overlapping repairs, longest windows first."""
         repairs: list[Repair] = []
         taken = [False] * len(text)
+        pairs = {start for start, word in self.unknown_words(text) if len(word) == MIN_LENGTH}
         for length in range(min(MAX_LENGTH, len(text)), MIN_LENGTH - 1, -1):
             for start in range(len(text) - length + 1):
                 window = text[start:start + length]
                 if any(taken[start:start + length]) or window in self.known or not _HAN.match(window):
+                    continue
+                if length == MIN_LENGTH and start not in pairs:
                     continue
                 right = self.by_sound.get(sound_key(window))
                 if right is None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from knowledge.schema import Entry, FaqEntry, LifeEvent, ServiceItem
-from nlu.normalize import normalize
+from nlu.normalize import normalize, simplified
 
 _HAN_TERM = re.compile(r"^[\u4e00-\u9fff]{2,12}$")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _LEVEL_PREFIX = re.compile(r"^[区市县镇](?=..{3})")
 _SPLIT = re.compile(r"[（()）、，,；;：:/\s]+")
 SHARED_BY = 2  # a name piece found in more guides' names than this names none of them
@@ -46,6 +47,25 @@ def _shared_pieces(entries: Mapping[str, Entry]) -> set[str]:
     pieces = {normalize(piece).text for entry in entries.values() for text in (entry.name, *entry.aliases)
               for piece in _SPLIT.split(text) if piece and piece != text}
     return {piece for piece in pieces if sum(piece in name for name in names) > SHARED_BY}
+
+
+def _strings(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def written_words(entries: Mapping[str, Entry], split: Callable[[str], Iterable[str]], length: int = 2) -> set[str]:
+    """The words of ``length`` characters the guides write, answers included, as ``split`` cuts
+    them: a word the knowledge itself uses is no typo here (设籍, household registration, in a
+    Taipei FAQ), while characters that only meet across a word boundary (通过|护士) still may be."""
+    return {word for entry in entries.values() for run in _HAN_RUN.findall(simplified(" ".join(
+        _strings(entry.model_dump(mode="json"))))) for word in split(run) if len(word) == length}
 
 
 def build_vocabulary(entries: Mapping[str, Entry]) -> Vocabulary:

@@ -36,6 +36,9 @@ def test_features_describe_how_the_channels_agree() -> None:
     assert vector["classifier_top"] == 1.2 and vector["classifier_best"] == 1.5
     assert vector["intent_ask"] == pytest.approx(0.9) and vector["intent_smalltalk"] == pytest.approx(0.1)
     assert vector["length"] == pytest.approx(math.log1p(5))
+    assert vector["top_elsewhere"] == 0.0
+    elsewhere = dict(zip(FEATURES, features(u, RANKED, ["greet"], {"id-card-reissue"}), strict=True))
+    assert elsewhere["top_elsewhere"] == 1.0
 
 
 @pytest.mark.parametrize(("expect", "expected"), [
@@ -52,6 +55,13 @@ def test_features_describe_how_the_channels_agree() -> None:
 def test_labels_from_expectations(expect: dict, expected: str | None) -> None:
     assert label(expect, RANKED) == expected
     assert label(expect, []) is None
+
+
+def test_an_uncovered_question_read_as_a_service_handled_elsewhere_was_read_right() -> None:
+    uncovered = {"any": [{"outcome": "out_of_scope"}, {"outcome": "handoff", "target": "hotline"}]}
+    assert label(uncovered, RANKED, elsewhere={"id-card-reissue"}) == ANSWER
+    assert label(uncovered, RANKED, elsewhere={"id-card-renew"}) == OUT_OF_SCOPE  # not the best-ranked
+    assert label({"item": "id-card-renew"}, RANKED, elsewhere={"id-card-reissue"}) == WRONG
 
 
 def synthetic(n: int, seed: int = 0) -> tuple[list[list[float]], list[str]]:

@@ -86,6 +86,8 @@ def test_project_training_data_has_every_intent_the_policy_uses() -> None:
     ("手机 +86 138-1234-5678 找我", "手机 138****5678 找我"),
     ("座机0571-86001234", "座机0571-****1234"),
     ("办理时限20个工作日，收费40元", "办理时限20个工作日，收费40元"),
+    ("work order cfff00087017407e87743214a4dc50ac", "work order cfff00087017407e87743214a4dc50ac"),
+    ("id=a13812345678b 或 tel:13812345678", "id=a13812345678b 或 tel:138****5678"),
 ])
 def test_mask_personal(text: str, masked: str) -> None:
     assert mask_personal(text) == masked

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from knowledge.loader import LoadResult
+from knowledge.schema import FaqEntry
 from nlu.normalize import MAX_INPUT_CHARS, normalize
 from nlu.segment import Segmenter
 from nlu.typo import TypoRepairer, sound_key
-from nlu.vocabulary import Vocabulary, build_vocabulary
+from nlu.vocabulary import Vocabulary, build_vocabulary, written_words
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,9 @@ def segmenter(vocabulary: Vocabulary) -> Segmenter:
 
 
 @pytest.fixture(scope="module")
-def repairer(vocabulary: Vocabulary, segmenter: Segmenter) -> TypoRepairer:
-    return TypoRepairer(vocabulary.words(), segmenter.search_words)
+def repairer(vocabulary: Vocabulary, segmenter: Segmenter, sample_kb: LoadResult) -> TypoRepairer:
+    return TypoRepairer(vocabulary.words(), segmenter.search_words, segmenter.unknown_words,
+                        written_words(sample_kb.entries, segmenter.words))
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
@@ -55,6 +57,9 @@ def test_fuzzy_sound_merges_southern_accents() -> None:
     ("营业自照怎么办", "营业执照怎么办"),
     ("社保卡挂适", "社保卡挂失"),
     ("公机金提取", "公积金提取"),
+    ("公司想注消,要啥手续", "公司想注销,要啥手续"),
+    ("第一次出国,想办个互照", "第一次出国,想办个护照"),
+    ("二手房咋去不动产中心过护", "二手房咋去不动产中心过户"),
 ])
 def test_homophone_typos_are_repaired(repairer: TypoRepairer, typed: str, repaired: str) -> None:
     assert repairer.repair(typed) == repaired
@@ -63,6 +68,7 @@ def test_homophone_typos_are_repaired(repairer: TypoRepairer, typed: str, repair
 @pytest.mark.parametrize("correct", [
     "我想办理护照", "首先办理什么", "居住在本市需要什么", "我要办营业执照", "开饭店要办啥证",
     "户口迁进来", "老人去世了要办什么手续", "房子过户要交多少税",
+    "有件事想问一下", "算了,不办了", "买房住要办啥", "我不懂怎么办",
 ])
 def test_correct_text_is_left_alone(repairer: TypoRepairer, correct: str) -> None:
     assert repairer.repair(correct) == correct
@@ -93,3 +99,14 @@ def test_user_dictionary_is_in_jieba_format(segmenter: Segmenter, vocabulary: Vo
 def test_name_pieces_many_guides_share_name_none_of_them(vocabulary: Vocabulary) -> None:
     assert "申请" in vocabulary.terms and "申请" not in vocabulary.owners  # from 职工正常退休（职）申请
     assert vocabulary.owners["退休申请"] == {"retirement-approval"}  # a whole alias still names its guide
+
+
+def test_a_word_the_guides_write_is_never_repaired(vocabulary: Vocabulary, segmenter: Segmenter) -> None:
+    repairer = TypoRepairer(vocabulary.words(), segmenter.search_words, segmenter.unknown_words, {"注消"})
+    assert repairer.repair("公司想注消") == "公司想注消"
+
+
+def test_written_words_are_words_not_any_neighbouring_characters(segmenter: Segmenter) -> None:
+    entries = {"x": FaqEntry(slug="x", name="外籍人员设籍", version="2026-01-01", answer="通过护士执业考试后设籍登记")}
+    written = written_words(entries, segmenter.words)
+    assert {"设籍", "护士"} <= written and "过护" not in written

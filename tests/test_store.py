@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from knowledge.loader import LoadResult
-from knowledge.store import KnowledgeStore
+from knowledge.store import KnowledgeStore, search_text
 
 
 def _subset(kb: LoadResult, count: int) -> dict:
@@ -47,7 +47,9 @@ def test_search_matches_aliases_and_treats_wildcards_literally(store: KnowledgeS
     store.build(sample_kb.entries, source="sample")
     alias = sample_kb.entries["id-card-first"].aliases[0]
     assert "id-card-first" in [row.slug for row in store.search(alias)]
-    assert store.search("%") == [] and store.search("_") == []
+    for wildcard in ("%", "_"):  # literal characters: only entries that write them match
+        assert {row.slug for row in store.search(wildcard)} == {
+            slug for slug, entry in sample_kb.entries.items() if wildcard in search_text(entry)}
     assert store.search("'; DROP TABLE kb_entry; --") == []
     assert store.count() == len(sample_kb.entries)
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.assistant import Assistant
-from bot.decision import decide, prefer_bundles_when_asked, prefer_items_over_bundles
+from bot.decision import (
+    CandidateRules,
+    decide,
+    decide_with,
+    prefer_bundles_when_asked,
+    prefer_items_over_bundles,
+    prefer_items_over_section_faqs,
+)
+from nlu.entities import Entity
 from nlu.pipeline import Understander, Understanding
 from nlu.retrieval.hybrid import Candidate
 
@@ -88,6 +96,14 @@ def test_unrelated_and_uncovered_questions_are_not_answered(assistant: Assistant
         assert assistant.respond(text).decision.outcome == "out_of_scope", text
 
 
+def test_a_service_handled_elsewhere_is_not_answered_but_pointed_to(assistant: Assistant) -> None:
+    turn = assistant.respond("刚抱了只小狗，狗证去哪儿办")
+    assert (turn.decision.outcome, turn.decision.item) == ("out_of_scope", "elsewhere-dog-registration")
+    text = "\n".join(m.text for m in turn.messages)
+    assert "本中心不办理养犬登记" in text and "2026-12-04" in text  # the referral entry's answer, cited
+    assert assistant.settings.centre.hotline.number in turn.messages[-1].text
+
+
 def test_clarify_offers_buttons_for_close_candidates(assistant: Assistant) -> None:
     turn = assistant.respond("公积金怎么取")
     assert turn.decision.outcome == "clarify"
@@ -136,3 +152,56 @@ def test_bundle_words_and_several_of_its_items_ask_for_the_bundle() -> None:
     assert prefer_bundles_when_asked(Understanding("刻章", "刻章"), ranked, BUNDLES, ["一起办"], 0.3, 2) == ranked
     assert prefer_bundles_when_asked(together, ranked, BUNDLES, ["一起办"], 0.1, 2) == ranked  # too far behind
     assert prefer_bundles_when_asked(together, ranked, BUNDLES, ["一起办"], 0.3, 3) == ranked  # too few items
+
+
+SECTION_FAQS = {"faq-weekend-service": "hours"}
+ITEMS = {"id-card-renew", "deed-tax", "employment-registration"}
+
+
+def _asking(text: str, section: str | None, named: list[str] | None = None) -> Understanding:
+    entities = [Entity("ITEM", slug, 0, 1, ids=(slug,)) for slug in named or []]
+    return Understanding(text, text, section=section, entities=entities)
+
+
+def test_an_item_asked_about_on_a_saturday_wins_over_the_saturday_faq() -> None:
+    ranked = [Candidate("faq-weekend-service", 0.86, 0, 0), Candidate("id-card-renew", 0.84, 0, 0),
+              Candidate("deed-tax", 0.5, 0, 0), Candidate("faq-hours", 0.45, 0, 0),
+              Candidate("employment-registration", 0.4, 0, 0)]
+    close = prefer_items_over_section_faqs(_asking("身份证换新礼拜六能办不", "hours"), ranked, SECTION_FAQS, ITEMS, 0.1)
+    assert [c.slug for c in close][:2] == ["id-card-renew", "faq-weekend-service"] and close[0].score == 0.86
+    named = prefer_items_over_section_faqs(_asking("就业登记周六上班不", "hours", ["employment-registration"]),
+                                           ranked, SECTION_FAQS, ITEMS, 0.01)
+    assert named[0].slug == "employment-registration"
+    assert prefer_items_over_section_faqs(_asking("周六上班吗", "hours"), ranked, SECTION_FAQS, ITEMS, 0.01) == ranked
+    assert prefer_items_over_section_faqs(_asking("周六的事", None), ranked, SECTION_FAQS, ITEMS, 0.1) == ranked
+    assert prefer_items_over_section_faqs(_asking("周六在哪", "location"), ranked, SECTION_FAQS, ITEMS, 0.1) == ranked
+
+
+def test_a_likely_handoff_intent_hands_off_when_no_guide_answers(assistant: Assistant) -> None:
+    settings = assistant.settings.decision
+    ranked = [Candidate("faq-self-service", 0.4, 0, 0), Candidate("faq-green-channel", 0.38, 0, 0)]
+    nothing = {"answer": 0.05, "wrong": 0.05, "clarify": 0.1, "out_of_scope": 0.8}
+    asked = Understanding("跟机器说不清楚，让人来", "跟机器说不清楚,让人来",
+                          intents=[("request_human", settings.handoff_fallback_threshold + 0.05), ("ask", 0.3)])
+    decision = decide_with(asked, ranked, nothing, settings, CandidateRules())
+    assert (decision.outcome, decision.target) == ("handoff", "agent")
+    unsure = Understanding("我叫陈思雨", "我叫陈思雨",
+                           intents=[("request_human", settings.handoff_fallback_threshold - 0.1), ("ask", 0.2)])
+    assert decide_with(unsure, ranked, nothing, settings, CandidateRules()).outcome == "out_of_scope"
+
+
+def test_services_handled_elsewhere_are_never_buttons(assistant: Assistant) -> None:
+    settings = assistant.settings.decision
+    ranked = [Candidate("resident-medical-insurance", 0.6, 0, 0), Candidate("elsewhere-dog-registration", 0.59, 0, 0),
+              Candidate("medical-reimbursement", 0.58, 0, 0)]
+    unsure = {"answer": 0.2, "wrong": 0.2, "clarify": 0.5, "out_of_scope": 0.1}
+    u = Understanding("医保", "医保", intents=[("ask", 0.9)])
+    rules = CandidateRules(elsewhere={"elsewhere-dog-registration"})
+    decision = decide_with(u, ranked, unsure, settings, rules)
+    assert decision.outcome == "clarify"
+    assert decision.candidates == ["resident-medical-insurance", "medical-reimbursement"]
+    top_elsewhere = [ranked[1], ranked[0], ranked[2]]
+    assert decide_with(u, top_elsewhere, unsure, settings, rules).outcome == "out_of_scope"  # unsure: no buttons
+    sure = {"answer": 0.9, "wrong": 0.05, "clarify": 0.03, "out_of_scope": 0.02}
+    referral = decide_with(u, top_elsewhere, sure, settings, rules)
+    assert (referral.outcome, referral.item) == ("out_of_scope", "elsewhere-dog-registration")

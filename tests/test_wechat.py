@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
+from bot.assistant import Turn
+from bot.dialogue.engine import UserMessage
 from bot.tracker import ConversationKey
 from connectors.http_app import create_app
 from connectors.runtime import Runtime
@@ -226,9 +228,17 @@ def test_buttons_become_numbered_choices(client: TestClient) -> None:
 
 
 def test_a_late_answer_is_pushed_and_a_long_one_continues_in_pushed_messages(
-        settings: Settings, runtime: Runtime, knowledge: KnowledgeStore, fake_api: FakeWeChatApi) -> None:
+        settings: Settings, runtime: Runtime, knowledge: KnowledgeStore, fake_api: FakeWeChatApi,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     wechat = {"app_id": "wx-app", "app_secret": "s3cret", "api_base_url": fake_api.base_url}
-    late = wechat_client(settings, runtime, knowledge, reply_deadline_seconds=0.001, **wechat)
+    handle = runtime.handle
+
+    def slow(message: UserMessage) -> Turn:  # an answer that certainly misses the deadline
+        time.sleep(0.3)
+        return handle(message)
+
+    monkeypatch.setattr(runtime, "handle", slow)
+    late = wechat_client(settings, runtime, knowledge, reply_deadline_seconds=0.05, **wechat)
     response = late.post("/wechat", params=signed(), content=text_message("护照多少钱", 801, user="o-late"))
     assert response.text == "success"
     [pushed] = fake_api.wait_for(1)
@@ -237,6 +247,7 @@ def test_a_late_answer_is_pushed_and_a_long_one_continues_in_pushed_messages(
     fake_api.wait_for(2)
     assert fake_api.token_requests == 1  # the access token is cached
 
+    monkeypatch.undo()
     long = wechat_client(settings, runtime, knowledge, max_reply_bytes=300, **wechat)
     reply = reply_of(long.post("/wechat", params=signed(), content=text_message("护照要带什么材料", 803, "o-long")))
     assert 0 < len(reply["Content"].encode()) <= 300

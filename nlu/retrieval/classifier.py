@@ -16,6 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from knowledge.schema import Entry
+from nlu.linear_text import LinearTextModel
 from nlu.retrieval.passages import entry_passages
 
 MIN_TEXTS = 3
@@ -30,19 +31,18 @@ class GuideClassifier:
             if len(passages) >= MIN_TEXTS:
                 texts.extend(passages)
                 labels.extend([position] * len(passages))
-        self.model: tuple[TfidfVectorizer, LinearSVC] | None = None
+        self.model: LinearTextModel | None = None
         self.classes = np.asarray(sorted(set(labels)), dtype=np.int64)
         self.covered = np.zeros(len(self.slugs), dtype=bool)  # the guides that are classes
         self.covered[self.classes] = True
         if len(self.classes) >= 2:
             vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
             svm = LinearSVC(C=1.0).fit(vectorizer.fit_transform(texts), labels)
-            self.model = (vectorizer, svm)
+            self.model = LinearTextModel(vectorizer, svm)
 
     def scores(self, text: str) -> np.ndarray:
         """Per guide, the SVM margin (about -1.5 to 1.5; 0 for guides that are not classes)."""
         result = np.zeros(len(self.slugs), dtype=np.float32)
         if self.model is not None and text:
-            vectorizer, svm = self.model
-            result[self.classes] = svm.decision_function(vectorizer.transform([text]))[0]
+            result[self.classes] = self.model.decision(text)
         return result
