@@ -11,9 +11,9 @@ import re
 
 # 18-digit resident ID (6-digit area, birth date, sequence, check digit) and the old 15-digit form.
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-                       r"(?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
-# Phones stand apart from letters too: digit runs inside identifiers (work order uuid
-# cfff00087017407e…) are not phone numbers.
+                       r"(?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])")
+# Numbers stand apart from letters too: digit runs inside identifiers (work order uuids such
+# as cfff00087017407e… or 996895123456789429aa…) are neither phone nor ID numbers.
 MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![0-9A-Za-z])")
 LANDLINE = re.compile(r"(?<![0-9A-Za-z-])(0\d{2,3})-?(\d{3,4})(\d{4})(?![0-9A-Za-z-])")
 

@@ -87,6 +87,8 @@ def test_project_training_data_has_every_intent_the_policy_uses() -> None:
     ("座机0571-86001234", "座机0571-****1234"),
     ("办理时限20个工作日，收费40元", "办理时限20个工作日，收费40元"),
     ("work order cfff00087017407e87743214a4dc50ac", "work order cfff00087017407e87743214a4dc50ac"),
+    ("work order 996895123456789429aa043fbc1bbe0e", "work order 996895123456789429aa043fbc1bbe0e"),
+    ("旧身份证号110105491231002", "旧身份证号110105*****1002"),
     ("id=a13812345678b 或 tel:13812345678", "id=a13812345678b 或 tel:138****5678"),
 ])
 def test_mask_personal(text: str, masked: str) -> None:
