@@ -51,11 +51,16 @@ class Assistant:
         self.entries, self.settings, self.understander = entries, settings, understander
         lookups = understander.training.lookups
         self.handoff_cues = {target: lookups.get(name, []) for target, name in HANDOFF_CUE_LOOKUPS.items()}
-        self.bundles = {slug: e.items for slug, e in entries.items() if isinstance(e, LifeEvent)}
         self.rules = CandidateRules(
-            self.bundles, lookups.get(BUNDLE_CUE_LOOKUP, []),
+            bundles={slug: e.items for slug, e in entries.items() if isinstance(e, LifeEvent)},
+            bundle_cues=lookups.get(BUNDLE_CUE_LOOKUP, []),
             items=frozenset(slug for slug, e in entries.items() if isinstance(e, ServiceItem)),
             elsewhere=frozenset(slug for slug, e in entries.items() if isinstance(e, FaqEntry) and e.handled_elsewhere))
+
+    @property
+    def bundles(self) -> Mapping[str, list[str]]:
+        """一件事 → its items."""
+        return self.rules.bundles
 
     @cached_property
     def model(self) -> DecisionModel:
@@ -86,7 +91,8 @@ class Assistant:
             messages = [BotMessage(replies.handoff(decision.target or "hotline", centre))]
         elif decision.outcome == "smalltalk":
             messages = [BotMessage(replies.smalltalk(decision.intent or "greet", centre))]
-        elif decision.item and (answer := answer_for(self.entries.get, centre, decision.item)):
+        elif decision.outcome == "out_of_scope" and decision.item and (
+                answer := answer_for(self.entries.get, centre, decision.item)):
             # no guide here, but the referral list knows where it is handled (knowledge/data/elsewhere/)
             messages = [BotMessage(t) for t in render_text(answer, self.settings.answer.max_message_bytes)]
             messages.append(BotMessage(replies.handled_elsewhere(centre)))

@@ -64,8 +64,12 @@ def written_words(entries: Mapping[str, Entry], split: Callable[[str], Iterable[
     """The words of ``length`` characters the guides write, answers included, as ``split`` cuts
     them: a word the knowledge itself uses is no typo here (设籍, household registration, in a
     Taipei FAQ), while characters that only meet across a word boundary (通过|护士) still may be."""
-    return {word for entry in entries.values() for run in _HAN_RUN.findall(simplified(" ".join(
-        _strings(entry.model_dump(mode="json"))))) for word in split(run) if len(word) == length}
+    words: set[str] = set()
+    for entry in entries.values():
+        text = simplified(" ".join(_strings(entry.model_dump(mode="json"))))
+        for run in _HAN_RUN.findall(text):
+            words.update(word for word in split(run) if len(word) == length)
+    return words
 
 
 def build_vocabulary(entries: Mapping[str, Entry]) -> Vocabulary:
