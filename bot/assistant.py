@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from bot import replies
-from bot.decision import CandidateRules, Decision, decide
+from bot.decision import CandidateRules, Decision, cue_pattern, decide
 from bot.decision_model import DecisionModel
 from bot.dialogue.payloads import payload
 from daoban.settings import Settings
@@ -50,12 +50,15 @@ class Assistant:
     def __init__(self, entries: Mapping[str, Entry], settings: Settings, understander: Understander) -> None:
         self.entries, self.settings, self.understander = entries, settings, understander
         lookups = understander.training.lookups
-        self.handoff_cues = {target: lookups.get(name, []) for target, name in HANDOFF_CUE_LOOKUPS.items()}
+        self.handoff_cues = {target: cue_pattern(lookups.get(name, []), understander.training.regexes.get(name, []))
+                            for target, name in HANDOFF_CUE_LOOKUPS.items()}
         self.rules = CandidateRules(
             bundles={slug: e.items for slug, e in entries.items() if isinstance(e, LifeEvent)},
             bundle_cues=lookups.get(BUNDLE_CUE_LOOKUP, []),
             items=frozenset(slug for slug, e in entries.items() if isinstance(e, ServiceItem)),
-            elsewhere=frozenset(slug for slug, e in entries.items() if isinstance(e, FaqEntry) and e.handled_elsewhere))
+            elsewhere=frozenset(slug for slug, e in entries.items() if isinstance(e, FaqEntry) and e.handled_elsewhere),
+            topics={slug: frozenset(word for word in understander.segmenter.search_words(e.name) if len(word) > 1)
+                    for slug, e in entries.items()})
 
     @property
     def bundles(self) -> Mapping[str, list[str]]:

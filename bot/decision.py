@@ -8,8 +8,12 @@ the best guide is the right one; otherwise it asks back or says no guide covers 
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 from bot.decision_model import ANSWER, OUT_OF_SCOPE, DecisionModel, features
@@ -47,12 +51,40 @@ class CandidateRules:
     bundle_cues: list[str] = field(default_factory=list)
     items: Collection[str] = frozenset()
     elsewhere: Collection[str] = frozenset()
+    topics: Mapping[str, frozenset[str]] = field(default_factory=dict)  # guide → the words of its name
+
+    @cached_property
+    def topic_weights(self) -> dict[str, float]:
+        """Each name word's weight, rarer across guide names weighing more (户口 over 登记)."""
+        counts = Counter(word for words in self.topics.values() for word in words)
+        return {word: math.log((1 + len(self.topics)) / count) for word, count in counts.items()}
 
 
-def _cue_target(u: Understanding, cues: dict[str, list[str]]) -> Target | None:
-    """Explicit words (转人工, 投诉, 举报) always hand off, whatever the classifier thinks."""
-    for target, words in cues.items():
-        if any(word in u.text for word in words):
+def topic_options(text: str, candidates: list[Candidate], rules: CandidateRules, limit: int) -> list[str]:
+    """Clarify buttons for a question about a topic several guides share (户口怎么弄, 退休的事,
+    不动产登记): the candidates whose names carry most of the name words the question uses
+    (weighted by rarity), best ranked first among equals. Empty when fewer than two carry any:
+    then the guides closest in score are offered."""
+    weights = rules.topic_weights
+    words = {word for word in weights if word in text}
+    carried = [(-sum(weights[w] for w in words & rules.topics.get(c.slug, frozenset())), rank, c.slug)
+               for rank, c in enumerate(candidates) if c.slug not in rules.elsewhere]
+    ranked = sorted(entry for entry in carried if entry[0] < 0)
+    return [slug for *_, slug in ranked[:limit]] if len(ranked) >= 2 else []
+
+
+def cue_pattern(words: Collection[str], patterns: Collection[str] = ()) -> re.Pattern[str] | None:
+    """One pattern for a cue's plain words (lookup table) and its regexes (建议 opening a
+    message); ``None`` when it has neither."""
+    parts = [re.escape(word) for word in words] + list(patterns)
+    return re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
+
+
+def _cue_target(u: Understanding, cues: Mapping[str, re.Pattern[str] | None]) -> Target | None:
+    """Explicit words (转人工, 投诉, 举报, 建议… at the start) always hand off, whatever the
+    classifier thinks."""
+    for target, pattern in cues.items():
+        if pattern is not None and pattern.search(u.text):
             return target  # type: ignore[return-value]
     return None
 
@@ -105,7 +137,8 @@ def _promote(winner: Candidate, candidates: list[Candidate]) -> list[Candidate]:
     return [replace(winner, score=candidates[0].score), *(c for c in candidates if c.slug != winner.slug)]
 
 
-def decide(u: Understanding, settings: DecisionSettings, model: DecisionModel, handoff_cues: dict[str, list[str]],
+def decide(u: Understanding, settings: DecisionSettings, model: DecisionModel,
+           handoff_cues: Mapping[str, re.Pattern[str] | None],
            rules: CandidateRules | None = None) -> Decision:
     intent, confidence = u.intent, u.intent_confidence
     rules = rules or CandidateRules()
@@ -149,8 +182,9 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
     # single likeliest reading, saying so beats buttons that are probably all wrong.
     # (No buttons when the best reading is a service handled elsewhere: no guide answers it.)
     if p and not elsewhere and p[OUT_OF_SCOPE] < 0.5 and p[OUT_OF_SCOPE] < max(p.values()):
-        close = [c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin
-                 and c.slug not in rules.elsewhere]  # buttons lead to guides that answer
+        close = topic_options(u.text, candidates, rules, settings.max_options) or [
+            c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin
+            and c.slug not in rules.elsewhere]  # buttons lead to guides that answer
         return Decision("clarify", section=u.section, candidates=close[:settings.max_options],
                         confidence=1.0 - p[OUT_OF_SCOPE], intent=intent)
 

@@ -104,7 +104,7 @@ class DecisionSettings(Section):
     handoff_intents: dict[str, Literal["agent", "hotline"]] = {
         "request_human": "agent", "complaint": "hotline", "report": "hotline",
         "suggestion": "hotline", "praise": "hotline"}
-    smalltalk_intents: list[str] = ["greet", "thank", "goodbye", "bot_identity"]
+    smalltalk_intents: list[str] = ["greet", "thank", "goodbye", "bot_identity", "affirm"]
     out_of_scope_intents: list[str] = ["out_of_scope"]  # not a government service at all (天气, 写诗)
 
 

@@ -12,6 +12,7 @@ from bot.decision import (
     prefer_bundles_when_asked,
     prefer_items_over_bundles,
     prefer_items_over_section_faqs,
+    topic_options,
 )
 from nlu.entities import Entity
 from nlu.pipeline import Understander, Understanding
@@ -86,9 +87,22 @@ def test_typo_repair_is_part_of_the_pipeline(understander: Understander) -> None
 
 def test_explicit_handoff_words_always_hand_off(assistant: Assistant) -> None:
     for text, target in [("身份证补办的事转人工吧", "agent"), ("我要投诉，身份证补办等了三个月", "hotline"),
-                         ("举报有人在大厅倒卖号", "hotline")]:
+                         ("举报有人在大厅倒卖号", "hotline"), ("建议周六也开放公积金窗口", "hotline"),
+                         ("给你们提个意见，叫号声音太小", "hotline")]:
         decision = assistant.respond(text).decision
         assert (decision.outcome, decision.target) == ("handoff", target), text
+
+
+def test_a_suggestion_is_known_by_how_it_opens_not_by_the_word_anywhere(assistant: Assistant) -> None:
+    """建议 opening a message is a suggestion; 窗口建议我… in the middle of a question is not."""
+    decision = assistant.respond("窗口建议我先网上预约，身份证换领怎么预约").decision
+    assert decision.outcome != "handoff"
+
+
+def test_an_acknowledgement_with_nothing_pending_is_smalltalk(assistant: Assistant) -> None:
+    for text in ("好的，知道了", "嗯嗯好的", "明白了"):
+        decision = assistant.respond(text).decision
+        assert (decision.outcome, decision.intent) == ("smalltalk", "affirm"), text
 
 
 def test_unrelated_and_uncovered_questions_are_not_answered(assistant: Assistant) -> None:
@@ -205,3 +219,25 @@ def test_services_handled_elsewhere_are_never_buttons(assistant: Assistant) -> N
     sure = {"answer": 0.9, "wrong": 0.05, "clarify": 0.03, "out_of_scope": 0.02}
     referral = decide_with(u, top_elsewhere, sure, settings, rules)
     assert (referral.outcome, referral.item) == ("out_of_scope", "elsewhere-dog-registration")
+
+
+TOPICS = {"hukou-cancel-death": frozenset({"死亡", "人员", "户口", "注销"}),
+          "hukou-migrate-in": frozenset({"户口", "迁入"}), "id-card-renew": frozenset({"身份", "身份证", "换领"}),
+          "faq-cross-province": frozenset({"跨省", "通办"}), "elsewhere-hukou-change": frozenset({"户口", "变更"})}
+
+
+def test_a_topic_several_guides_name_offers_those_guides() -> None:
+    ranked = [Candidate("faq-cross-province", 0.7, 0, 0), Candidate("hukou-cancel-death", 0.66, 0, 0),
+              Candidate("id-card-renew", 0.6, 0, 0), Candidate("elsewhere-hukou-change", 0.55, 0, 0),
+              Candidate("hukou-migrate-in", 0.5, 0, 0)]
+    rules = CandidateRules(elsewhere={"elsewhere-hukou-change"}, topics=TOPICS)
+    assert topic_options("户口怎么弄", ranked, rules, 3) == ["hukou-cancel-death", "hukou-migrate-in"]
+    assert topic_options("户口迁入怎么弄", ranked, rules, 3) == ["hukou-migrate-in", "hukou-cancel-death"]
+    assert topic_options("办事的事", ranked, rules, 3) == []  # no name word: the closest scores decide
+    assert topic_options("身份证怎么弄", ranked, rules, 3) == []  # one guide alone carries it
+
+
+def test_clarify_buttons_follow_the_topic_named(assistant: Assistant) -> None:
+    decision = assistant.respond("退休的事问一下").decision
+    assert decision.outcome == "clarify"
+    assert all("退休" in assistant.entries[slug].name for slug in decision.candidates), decision.candidates
