@@ -105,14 +105,15 @@ def prefer_items_over_bundles(u: Understanding, candidates: list[Candidate], bun
 def prefer_bundles_when_asked(u: Understanding, candidates: list[Candidate], bundles: Mapping[str, list[str]],
                               bundle_cues: list[str], margin: float, members: int) -> list[Candidate]:
     """The mirror image: "执照、食品证、消防那些能一起办吗" ranks one of the items first, but
-    bundle words plus several of one bundle's items among the top candidates ask for the bundle."""
+    bundle words plus several of one bundle's items among the top candidates ask for the bundle,
+    as do bundle words about the best item itself (开个有限公司所有手续一起弄)."""
     if not candidates or candidates[0].slug in bundles or not any(cue in u.text for cue in bundle_cues):
         return candidates
     top = candidates[0]
     for candidate in candidates[1:3]:
         if candidate.slug in bundles and top.score - candidate.score <= margin:
             items = set(bundles[candidate.slug])
-            if sum(c.slug in items for c in candidates[:5]) >= members:
+            if top.slug in items or sum(c.slug in items for c in candidates[:5]) >= members:
                 return _promote(candidate, candidates)
     return candidates
 

@@ -165,7 +165,13 @@ def test_bundle_words_and_several_of_its_items_ask_for_the_bundle() -> None:
     assert promoted[0].score == 0.6
     assert prefer_bundles_when_asked(Understanding("刻章", "刻章"), ranked, BUNDLES, ["一起办"], 0.3, 2) == ranked
     assert prefer_bundles_when_asked(together, ranked, BUNDLES, ["一起办"], 0.1, 2) == ranked  # too far behind
-    assert prefer_bundles_when_asked(together, ranked, BUNDLES, ["一起办"], 0.3, 3) == ranked  # too few items
+    unrelated_top = [Candidate("marriage-registration", 0.6, 0, 0), *ranked[1:3],
+                     Candidate("seal-engraving", 0.3, 0, 0)]
+    assert prefer_bundles_when_asked(together, unrelated_top, BUNDLES, ["一起办"], 0.3, 3) == unrelated_top  # too few
+    alone = [Candidate("company-registration", 0.6, 0, 0), Candidate("event-company-startup", 0.5, 0, 0),
+             Candidate("marriage-registration", 0.4, 0, 0)]
+    all_of_it = Understanding("开公司所有手续一起办", "开公司所有手续一起办")
+    assert prefer_bundles_when_asked(all_of_it, alone, BUNDLES, ["一起办"], 0.3, 3)[0].slug == "event-company-startup"
 
 
 SECTION_FAQS = {"faq-weekend-service": "hours"}

@@ -45,6 +45,7 @@ FEEDBACK_INTENTS = ("feedback", "rate")  # 有用 / 没用 and the five-level ra
 TYPED_FEEDBACK = {"有用": "yes", "有帮助": "yes", "没用": "no", "没有用": "no", "没帮助": "no", "没有帮助": "no"}
 WHAT_ABOUT = re.compile(r"^那.{2,40}呢[?？。]*$")  # 那去美国的签证呢: a new question, never an answer
 REASK = "reask_situation"  # a situation question asked again after a reply the bot could not read
+AFFIRM = "affirm"  # 嗯/好的: smalltalk on its own, but to a pending question a reply, not a question of its own
 
 
 @dataclass(frozen=True)
@@ -436,7 +437,8 @@ class Dialogue:
         a section (多久能办好), another guide named or answered, thanks or a greeting, or a
         "那…呢" (what about …?) question."""
         named = (u.named_slugs() & self.guides) - {item}
-        moved = fresh.outcome in ("answer", "smalltalk") and fresh.item != item
+        moved = (fresh.outcome == "answer" or (fresh.outcome == "smalltalk" and fresh.intent != AFFIRM)) \
+            and fresh.item != item
         return u.section is not None or u.intent == ASK_ALL or bool(named) or moved or \
             bool(WHAT_ABOUT.match(u.text))
 
