@@ -86,7 +86,7 @@ class Understander:
         self.training = training or load_training_data(settings.training_data)
         vocabulary = build_vocabulary(entries)
         self.segmenter = Segmenter(vocabulary.words())
-        self.repairer = TypoRepairer(vocabulary.words(), self.segmenter.search_words, self.segmenter.unknown_words,
+        self.repairer = TypoRepairer(vocabulary.words(), self.segmenter.search_words, self.segmenter.spans,
                                      written_words(entries, self.segmenter.words))
         self.synonyms = SynonymExpander(self.training.synonyms)
         self.recognizer = EntityRecognizer(vocabulary, self.segmenter, self.training.regexes,

@@ -21,13 +21,13 @@ class Segmenter:
         for word in user_words:
             self.tokenizer.add_word(word, freq=USER_WORD_FREQUENCY)
 
-    def unknown_words(self, text: str) -> list[tuple[int, str]]:
-        """Words of ``text`` that jieba's dictionary does not know (its HMM joined them) or knows
-        only as a rarity, with their offsets: where a typo repair may look at two characters."""
+    def spans(self, text: str) -> list[tuple[int, str, bool]]:
+        """Precise-mode words of ``text`` with their offsets, and whether jieba's dictionary knows
+        each one (a word its HMM joined, or one it holds only as a rarity, is not known): where
+        words begin and end, and where a typo repair may look at two characters."""
         found, start = [], 0
         for word in self.tokenizer.lcut(text):
-            if len(word) > 1 and self.tokenizer.FREQ.get(word, 0) < RARE_WORD_FREQUENCY:
-                found.append((start, word))
+            found.append((start, word, len(word) == 1 or self.tokenizer.FREQ.get(word, 0) >= RARE_WORD_FREQUENCY))
             start += len(word)
         return found
 

@@ -3,7 +3,9 @@
 People type by pinyin, so their mistakes are same-sound characters: 身分证/身份正 → 身份证,
 营业自照 → 营业执照 (z/zh, as southern accents merge them). A window of the message is
 replaced only when it is not itself a known term, sounds like exactly one known term of the
-same length, and differs from it in few characters — so real words are left alone.
+same length, and differs from it in few characters — so real words are left alone. A window
+also begins and ends where jieba's words do (许可怎么申请 is not 许可证么申请), and a term already
+written whole beside one differing character stays as written (去民政局 is not 区民政局).
 
 Two-character windows (注消 → 注销, 护照 typed 互照, 过户 typed 过护) are the commonest slips and
 the riskiest to repair, since any two neighbouring characters may happen to sound like a known
@@ -24,6 +26,7 @@ from functools import lru_cache
 from pypinyin import Style, pinyin
 
 MIN_LENGTH, MAX_LENGTH = 2, 8
+EDGE_REST_LENGTH = 3  # a term this long beside a differing edge character is left as written
 _FUZZY = ((re.compile(r"^zh"), "z"), (re.compile(r"^ch"), "c"), (re.compile(r"^sh"), "s"),
           (re.compile(r"^n"), "l"), (re.compile(r"ing$"), "in"), (re.compile(r"eng$"), "en"),
           (re.compile(r"ang$"), "an"))
@@ -59,13 +62,14 @@ class Repair:
 
 class TypoRepairer:
     def __init__(self, vocabulary: Iterable[str], split: Callable[[str], Iterable[str]],
-                 unknown_words: Callable[[str], Iterable[tuple[int, str]]], written: Iterable[str] = ()) -> None:
+                 spans: Callable[[str], Iterable[tuple[int, str, bool]]], written: Iterable[str] = ()) -> None:
         """``split`` cuts a term into words (jieba search mode): only whole terms and their words are
         repair targets, never an arbitrary substring such as 先办理 inside 首先办理.
-        ``unknown_words`` gives the words of a message that jieba's dictionary does not know, with
-        their offsets: the only places where two characters may be repaired; ``written`` the words
-        the guides write, which are never repaired."""
-        self.unknown_words = unknown_words
+        ``spans`` cuts a message into words with their offsets and whether jieba knows them: a
+        window must begin and end where words do (许可怎么 is 许可 + 怎么, not a slip for 许可证),
+        and two characters are repaired only where they are a word jieba does not know;
+        ``written`` holds the words the guides write, which are never repaired."""
+        self.spans = spans
         terms = [term for term in vocabulary if _HAN.match(term)]
         # Every piece of a known term is known, so correct text is never "repaired".
         self.known = {piece for term in terms for piece in _pieces(term)} | set(written)
@@ -80,22 +84,36 @@ class TypoRepairer:
         """Non-overlapping repairs, longest windows first."""
         repairs: list[Repair] = []
         taken = [False] * len(text)
-        pairs = {start for start, word in self.unknown_words(text) if len(word) == MIN_LENGTH}
+        words = list(self.spans(text))
+        pairs = {start for start, word, known in words if len(word) == MIN_LENGTH and not known}
+        bounds = {start for start, _, _ in words} | {len(text)}
         for length in range(min(MAX_LENGTH, len(text)), MIN_LENGTH - 1, -1):
             for start in range(len(text) - length + 1):
                 window = text[start:start + length]
                 if any(taken[start:start + length]) or window in self.known or not _HAN.match(window):
                     continue
-                if length == MIN_LENGTH and start not in pairs:
+                if (length == MIN_LENGTH and start not in pairs) or not {start, start + length} <= bounds:
                     continue
                 right = self.by_sound.get(sound_key(window))
                 if right is None:
                     continue
                 differing = sum(a != b for a, b in zip(window, right, strict=True))
-                if differing <= (1 if length <= 4 else 2):
+                if differing <= (1 if length <= 4 else 2) and not self._edge_only(window, right):
                     repairs.append(Repair(start, window, right))
                     taken[start:start + length] = [True] * length
         return sorted(repairs, key=lambda repair: repair.start)
+
+    def _edge_only(self, window: str, right: str) -> bool:
+        """The window differs only in its first or last character and the rest already writes a
+        known term of three or more characters (去民政局 is 去 + 民政局, not a slip for 区民政局):
+        the message carries the term, and the character beside it is a word of its own."""
+        if window[0] != right[0] and window[1:] == right[1:]:
+            rest = window[1:]
+        elif window[-1] != right[-1] and window[:-1] == right[:-1]:
+            rest = window[:-1]
+        else:
+            return False
+        return len(rest) >= EDGE_REST_LENGTH and rest in self.known
 
     def repair(self, text: str) -> str:
         for fix in reversed(self.find(text)):

@@ -24,7 +24,7 @@ def segmenter(vocabulary: Vocabulary) -> Segmenter:
 
 @pytest.fixture(scope="module")
 def repairer(vocabulary: Vocabulary, segmenter: Segmenter, sample_kb: LoadResult) -> TypoRepairer:
-    return TypoRepairer(vocabulary.words(), segmenter.search_words, segmenter.unknown_words,
+    return TypoRepairer(vocabulary.words(), segmenter.search_words, segmenter.spans,
                         written_words(sample_kb.entries, segmenter.words))
 
 
@@ -68,7 +68,7 @@ def test_homophone_typos_are_repaired(repairer: TypoRepairer, typed: str, repair
 @pytest.mark.parametrize("correct", [
     "我想办理护照", "首先办理什么", "居住在本市需要什么", "我要办营业执照", "开饭店要办啥证",
     "户口迁进来", "老人去世了要办什么手续", "房子过户要交多少税",
-    "有件事想问一下", "算了,不办了", "买房住要办啥", "我不懂怎么办",
+    "有件事想问一下", "算了,不办了", "买房住要办啥", "我不懂怎么办", "准备去民政局把婚结了",
 ])
 def test_correct_text_is_left_alone(repairer: TypoRepairer, correct: str) -> None:
     assert repairer.repair(correct) == correct
@@ -102,7 +102,7 @@ def test_name_pieces_many_guides_share_name_none_of_them(vocabulary: Vocabulary)
 
 
 def test_a_word_the_guides_write_is_never_repaired(vocabulary: Vocabulary, segmenter: Segmenter) -> None:
-    repairer = TypoRepairer(vocabulary.words(), segmenter.search_words, segmenter.unknown_words, {"注消"})
+    repairer = TypoRepairer(vocabulary.words(), segmenter.search_words, segmenter.spans, {"注消"})
     assert repairer.repair("公司想注消") == "公司想注消"
 
 
