@@ -164,7 +164,8 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
     intent, confidence = u.intent, u.intent_confidence
     options = [c.slug for c in candidates[:settings.max_options]]
     elsewhere = bool(p) and candidates[0].slug in rules.elsewhere
-    if p and p[ANSWER] >= settings.answer_probability:
+    bare = u.section is not None and u.subject == []  # 要带什么, 在哪儿补: a section of nothing named
+    if p and p[ANSWER] >= settings.answer_probability and not (bare and not centre_wide(candidates[0].slug, rules)):
         if elsewhere:  # the best reading is a service this centre does not handle: say where it is handled
             return Decision("out_of_scope", item=candidates[0].slug, confidence=p[ANSWER], intent=intent,
                             candidates=options)
@@ -176,6 +177,9 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
 
     if intent in settings.out_of_scope_intents and confidence >= settings.intent_threshold:
         return Decision("out_of_scope", confidence=confidence, intent=intent, candidates=options)
+
+    if bare:  # only the centre's own FAQs (几点下班, 在哪) answer it: ask what the errand is, no guesses as buttons
+        return Decision("clarify", section=u.section, confidence=confidence, intent=intent)
 
     # A question some guide more likely than not covers, but which the model will not answer
     # outright (ambiguous, or the best guide may be the wrong one), gets the close guides as
@@ -194,6 +198,11 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
         # no guide answers it, and its likeliest reading asks for a person or for 12345
         return Decision("handoff", target=target, confidence=confidence, intent=intent, candidates=options)
     return Decision("out_of_scope", confidence=p.get(OUT_OF_SCOPE, 1.0), intent=intent, candidates=options)
+
+
+def centre_wide(slug: str, rules: CandidateRules) -> bool:
+    """A centre FAQ (办公时间, 中心地址): not a service item, a 一件事 or a service handled elsewhere."""
+    return slug not in rules.items and slug not in rules.bundles and slug not in rules.elsewhere
 
 
 def settle_candidates(u: Understanding, settings: DecisionSettings, rules: CandidateRules) -> list[Candidate]:

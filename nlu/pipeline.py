@@ -35,6 +35,7 @@ from nlu.vocabulary import build_vocabulary, written_words
 
 log = logging.getLogger(__name__)
 # "classify_guides" is not a step of its own: it adds the guide classifier to ``retrieve``.
+GENERIC_SHARE = 0.2  # a word this share of the guides' asking texts use names no subject (怎么办, 需要)
 FILLER_LOOKUP = "filler"  # words the dense channel leaves out (nlu/data/fillers.yml)
 COMPONENTS = ("repair_typos", "synonyms", "entities", "intents", "sections", "classify_guides", "retrieve")
 
@@ -48,6 +49,7 @@ class Understanding:
     entities: list[Entity] = field(default_factory=list)
     intents: list[tuple[str, float]] = field(default_factory=lambda: [(ASK, 1.0)])
     section: str | None = None
+    subject: list[str] | None = None  # its words besides section cues and fillers (None: not looked at)
     candidates: list[Candidate] = field(default_factory=list)
     channel_best: dict[str, ChannelBest] = field(default_factory=dict)  # per retrieval channel
 
@@ -93,6 +95,7 @@ class Understander:
                                            self.training.lookups.get("district", []))
         self.classifier = IntentClassifier(training_examples(self.training.intents, entries))
         self.sections = SectionDetector(self.training.lookups)
+        self.fillers = frozenset(self.training.lookups.get(FILLER_LOOKUP, []))
         dense = None
         if "retrieve" in settings.pipeline and encoder is not None and cache is not None:
             dense = DenseIndex(entries, encoder, cache)
@@ -138,6 +141,18 @@ class Understander:
         u.section = self.sections.section(u.text)
         if u.section is None and u.intent.startswith("ask_") and u.intent[4:] in SECTIONS:
             u.section = u.intent[4:]
+        u.subject = self.subject_words(u.text)
+
+    def subject_words(self, text: str) -> list[str]:
+        """What a message is about, if anything: its words of two or more characters (single ones
+        are particles) outside its section cues, not fillers, and used by fewer than ``GENERIC_SHARE``
+        of the guides' asking texts (not 什么, 怎么办, 办理): 刻章 in 刻章要钱吗, nothing in 在哪儿补."""
+        pattern, share = self.sections.pattern, self.retriever.lexical.share
+        cues = [m.span() for m in pattern.finditer(text)] if pattern is not None else []
+        return [word for start, word, _ in self.segmenter.spans(text)
+                if len(word) > 1 and any(ch.isalnum() for ch in word) and word not in self.fillers
+                and share.get(word, 0.0) < GENERIC_SHARE
+                and not any(start < end and start + len(word) > begin for begin, end in cues)]
 
     def _retrieve(self, u: Understanding) -> None:
         channels = self.retriever.channel_scores(u.search_text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import replies
 from bot.assistant import Assistant
 from bot.decision import (
     CandidateRules,
@@ -247,3 +248,20 @@ def test_clarify_buttons_follow_the_topic_named(assistant: Assistant) -> None:
     decision = assistant.respond("退休的事问一下").decision
     assert decision.outcome == "clarify"
     assert all("退休" in assistant.entries[slug].name for slug in decision.candidates), decision.candidates
+
+
+def test_subject_words_leave_out_section_cues_fillers_and_words_every_guide_uses(understander: Understander) -> None:
+    assert understander.understand("刻章要钱吗").subject == ["刻章"]
+    assert understander.understand("那违章罚款在哪交").subject == ["违章罚款"]
+    for bare in ("在哪儿补", "要带什么", "多久能拿到", "怎么办"):
+        assert understander.understand(bare).subject == [], bare
+
+
+def test_a_section_asked_of_nothing_named_asks_what_the_errand_is(assistant: Assistant) -> None:
+    """要带什么 on its own: buttons would be guesses, a referral (在哪儿补 → 育儿补贴) a wrong one."""
+    for text in ("要带什么", "多少钱", "要多久", "在哪儿补"):
+        turn = assistant.respond(text)
+        assert (turn.decision.outcome, turn.decision.candidates) == ("clarify", []), text
+        assert turn.messages[0].text == replies.NO_CONTEXT and not turn.messages[0].buttons
+    hours = assistant.respond("几点下班").decision  # the centre's own FAQ answers it
+    assert (hours.outcome, hours.item) == ("answer", "faq-hours")

@@ -35,7 +35,7 @@ from bot.service_requests.store import ServiceRequestStore
 from bot.tracker import ConversationKey, TrackerStore, tracker_store_from_url
 from daoban.settings import DialogueSettings
 from knowledge.schema import FaqEntry, Location, ServiceItem
-from nlu.pipeline import FILLER_LOOKUP, Understanding
+from nlu.pipeline import Understanding
 from nlu.privacy import mask_personal
 from nlu.retrieval.passages import entry_passages
 
@@ -97,7 +97,6 @@ class Dialogue:
         self.now = now or (lambda: datetime.now(ZoneInfo(handoff.timezone)))
         lookups = assistant.understander.training.lookups
         self.frustration_cues = lookups.get(FRUSTRATION_LOOKUP, [])
-        self.fillers = frozenset(lookups.get(FILLER_LOOKUP, []))
         self.form_cues = {name: lookups.get(f"form_{name}", []) for name in forms.FORMS}
         self.guides = frozenset(slug for slug, entry in assistant.entries.items() if not isinstance(entry, FaqEntry))
         self._asking: dict[str, str] = {}  # a guide's asking texts, joined: built on its first follow-up
@@ -319,11 +318,8 @@ class Dialogue:
                                 intent=f"form_{name}" if name else "form"), messages)
 
     def _subject_words(self, u: Understanding) -> list[str]:
-        """The message's words of two or more characters (single ones are particles) besides its
-        section cue and fillers: what it is about, if anything (刻章 in 刻章要钱吗)."""
-        sections = self.assistant.understander.sections.pattern
-        rest = sections.sub(" ", u.text) if sections is not None else u.text
-        return [w for w in self.assistant.understander.segmenter.words(rest) if len(w) > 1 and w not in self.fillers]
+        """What the message is about besides its section cue (刻章 in 刻章要钱吗)."""
+        return u.subject if u.subject is not None else self.assistant.understander.subject_words(u.text)
 
     def _new_subject(self, state: ConversationState, u: Understanding) -> bool:
         """The message's own subject is something the guide under discussion never mentions:

@@ -29,6 +29,7 @@ class LexicalIndex:
         frequencies = Counter(token for document in documents for token in set(document))
         count = max(len(documents), 1)
         self.idf = {token: _idf(count, df) for token, df in frequencies.items()}
+        self.share = {token: df / count for token, df in frequencies.items()}  # of guides using it
         self.unknown_idf = _idf(count, 0)
 
     def tokens(self, text: str) -> list[str]:
