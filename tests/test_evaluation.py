@@ -45,7 +45,7 @@ TPE_ITEM_ACCURACY = 0.94
 # knowledge additions: 医保的事情 now ranks two centre FAQs whose new examples mention 医保 first,
 # and that conversation (cv-033) loses three turns. Held-out figures are unchanged.
 CONVERSATION_TURNS = 0.94
-HELD_OUT_TURNS = 0.90  # 222 of 242 turns pass (91.7 %)
+HELD_OUT_TURNS = 0.90  # 221 of 242 turns pass (91.3 %)
 
 
 def write_cases(path: Path, *lines: object) -> Path:

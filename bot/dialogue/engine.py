@@ -318,8 +318,13 @@ class Dialogue:
                                 intent=f"form_{name}" if name else "form"), messages)
 
     def _subject_words(self, u: Understanding) -> list[str]:
-        """What the message is about besides its section cue (刻章 in 刻章要钱吗)."""
-        return u.subject if u.subject is not None else self.assistant.understander.subject_words(u.text)
+        """The message's words of two or more characters (single ones are particles) besides its
+        section cue and fillers (刻章 in 刻章要钱吗). Broader than ``Understanding.subject``, which
+        also drops words most guides use (材料 in 护照要带什么材料): telling a new subject from a
+        follow-up was tuned on these (``dialogue.new_subject_chars``)."""
+        understander = self.assistant.understander
+        rest = understander.sections.pattern.sub(" ", u.text) if understander.sections.pattern else u.text
+        return [w for w in understander.segmenter.words(rest) if len(w) > 1 and w not in understander.fillers]
 
     def _new_subject(self, state: ConversationState, u: Understanding) -> bool:
         """The message's own subject is something the guide under discussion never mentions:
