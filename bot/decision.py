@@ -134,6 +134,19 @@ def prefer_items_over_section_faqs(u: Understanding, candidates: list[Candidate]
     return candidates
 
 
+def prefer_guides_over_referrals(candidates: list[Candidate], elsewhere: Collection[str],
+                                 margin: float) -> list[Candidate]:
+    """A guide of this centre within ``margin`` of a service handled elsewhere ranked first
+    (公积金退休提取 under 离职提取, an imported police FAQ under the sample 报案 referral) is
+    what the centre can answer: it goes first; the model still decides whether to answer it."""
+    if len(candidates) < 2 or candidates[0].slug not in elsewhere:
+        return candidates
+    runner_up = candidates[1]
+    if runner_up.slug not in elsewhere and candidates[0].score - runner_up.score <= margin:
+        return _promote(runner_up, candidates)
+    return candidates
+
+
 def _promote(winner: Candidate, candidates: list[Candidate]) -> list[Candidate]:
     return [replace(winner, score=candidates[0].score), *(c for c in candidates if c.slug != winner.slug)]
 
@@ -209,6 +222,7 @@ def settle_candidates(u: Understanding, settings: DecisionSettings, rules: Candi
     """Candidates after the item-or-FAQ and item-or-bundle rules: what the decision model sees."""
     candidates = prefer_items_over_section_faqs(u, u.candidates, settings.section_faqs, rules.items,
                                                 settings.section_faq_margin)
+    candidates = prefer_guides_over_referrals(candidates, rules.elsewhere, settings.referral_margin)
     candidates = prefer_items_over_bundles(u, candidates, rules.bundles, rules.bundle_cues, settings.bundle_margin)
     return prefer_bundles_when_asked(u, candidates, rules.bundles, rules.bundle_cues,
                                      settings.bundle_question_margin, settings.bundle_question_members)

@@ -99,6 +99,7 @@ class DecisionSettings(Section):
     # or this close behind one wins when the question asks about that section.
     section_faqs: dict[str, GuideSection] = {}
     section_faq_margin: float = Field(default=0.1, ge=0, le=1)
+    referral_margin: float = Field(default=0.0, ge=0, le=1)  # a guide this close to a referral entry ranked first wins
     intent_threshold: float = Field(default=0.5, ge=0, le=1)
     handoff_fallback_threshold: float = Field(default=0.35, ge=0, le=1)  # a handoff intent, when no guide answers
     handoff_intents: dict[str, Literal["agent", "hotline"]] = {

@@ -11,6 +11,7 @@ from bot.decision import (
     decide,
     decide_with,
     prefer_bundles_when_asked,
+    prefer_guides_over_referrals,
     prefer_items_over_bundles,
     prefer_items_over_section_faqs,
     topic_options,
@@ -265,3 +266,14 @@ def test_a_section_asked_of_nothing_named_asks_what_the_errand_is(assistant: Ass
         assert turn.messages[0].text == replies.NO_CONTEXT and not turn.messages[0].buttons
     hours = assistant.respond("几点下班").decision  # the centre's own FAQ answers it
     assert (hours.outcome, hours.item) == ("answer", "faq-hours")
+
+
+def test_a_guide_close_behind_a_referral_entry_goes_first() -> None:
+    ranked = [Candidate("elsewhere-housing-fund-resignation", 0.8, 0, 0), Candidate("housing-fund-retire", 0.76, 0, 0),
+              Candidate("event-retirement", 0.6, 0, 0)]
+    referrals = {"elsewhere-housing-fund-resignation"}
+    promoted = prefer_guides_over_referrals(ranked, referrals, 0.06)
+    assert [c.slug for c in promoted][:2] == ["housing-fund-retire", "elsewhere-housing-fund-resignation"]
+    assert promoted[0].score == 0.8
+    assert prefer_guides_over_referrals(ranked, referrals, 0.02) == ranked  # too far behind
+    assert prefer_guides_over_referrals(ranked[1:], referrals, 0.06) == ranked[1:]  # a guide is first already
