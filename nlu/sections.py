@@ -16,30 +16,33 @@ from nlu.normalize import normalize
 Section = Literal["materials", "conditions", "process", "time_limit", "fee", "location", "hours", "online"]
 SECTIONS: tuple[str, ...] = get_args(Section)
 LOOKUP_PREFIX = "section_"
-# "How do I do it" cues are the weakest: any other section named in the same question wins.
-WEAK = frozenset({"process"})
+# Cues of a ``section_<name>_weak`` table are the weakest: "how do I do it" (怎么办理, 怎么申请)
+# loses to any other section named in the same question; 流程 or 步骤 are cues like any other.
+WEAK_SUFFIX = "_weak"
 
 
 class SectionDetector:
     def __init__(self, lookups: Mapping[str, list[str]]) -> None:
         cues: dict[str, str] = {}
+        weak: set[str] = set()
         for name, words in lookups.items():
-            section = name.removeprefix(LOOKUP_PREFIX)
+            section = name.removeprefix(LOOKUP_PREFIX).removesuffix(WEAK_SUFFIX)
             if name.startswith(LOOKUP_PREFIX) and section in SECTIONS:
                 for word in words:
                     cue = normalize(word).text
-                    if cue:
-                        cues.setdefault(cue, section)
-        self.cues = cues
+                    if cue and cue not in cues:
+                        cues[cue] = section
+                        if name.endswith(WEAK_SUFFIX):
+                            weak.add(cue)
+        self.cues, self.weak = cues, frozenset(weak)
         alternatives = sorted(cues, key=len, reverse=True)
         self.pattern = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
 
     def sections(self, text: str) -> list[str]:
-        """Sections named in ``text``, in order of first mention, weak ones last."""
-        if self.pattern is None:
-            return []
-        found = list(dict.fromkeys(self.cues[m.group(0)] for m in self.pattern.finditer(text)))
-        return [s for s in found if s not in WEAK] + [s for s in found if s in WEAK]
+        """Sections named in ``text``, in order of first mention; those named only by weak cues last."""
+        matches = [m.group(0) for m in self.pattern.finditer(text)] if self.pattern is not None else []
+        strong = [self.cues[cue] for cue in matches if cue not in self.weak]
+        return list(dict.fromkeys(strong + [self.cues[cue] for cue in matches]))
 
     def section(self, text: str) -> str | None:
         found = self.sections(text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -143,7 +144,10 @@ def test_train_decision_command_writes_a_model_the_assistant_loads(tmp_path: Pat
     cases = tmp_path / "cases.jsonl"
     cases.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
     out = tmp_path / "model.json"
-    result = CliRunner().invoke(app, ["train-decision", str(cases), "--out", str(out), "--kb", str(DATA_DIR),
+    guides = tmp_path / "guides"  # without the referral entries, so uncovered questions stay uncovered
+    for folder in ("items", "events", "faqs"):
+        shutil.copytree(DATA_DIR / folder, guides / folder)
+    result = CliRunner().invoke(app, ["train-decision", str(cases), "--out", str(out), "--kb", str(guides),
                                       "--folds", "2"])
     settings_module.get_settings.cache_clear()
     assert result.exit_code == 0, result.output

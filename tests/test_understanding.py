@@ -58,6 +58,8 @@ def test_personal_data_is_masked_for_logs(understander: Understander) -> None:
     ("护照能在手机上办吗", "online"),
     ("营业执照在哪个窗口办", "location"),
     ("怎么办理居住证，要多少钱", "fee"),  # a named section wins over "how to"
+    ("工伤认定是怎么个流程，交完材料还要调查吗", "process"),  # 流程 is not a weak cue: first named wins
+    ("怎么申请低保", "process"),  # a weak cue alone still names it
 ])
 def test_section_asked_about(understander: Understander, text: str, section: str) -> None:
     assert understander.understand(text).section == section
