@@ -60,16 +60,19 @@ class CandidateRules:
         return {word: math.log((1 + len(self.topics)) / count) for word, count in counts.items()}
 
 
-def topic_options(text: str, candidates: list[Candidate], rules: CandidateRules, limit: int) -> list[str]:
+def topic_options(text: str, candidates: list[Candidate], rules: CandidateRules, limit: int,
+                  share: float) -> list[str]:
     """Clarify buttons for a question about a topic several guides share (户口怎么弄, 退休的事,
     不动产登记): the candidates whose names carry most of the name words the question uses
     (weighted by rarity), best ranked first among equals. Empty when fewer than two carry any:
     then the guides closest in score are offered."""
     weights = rules.topic_weights
     words = {word for word in weights if word in text}
-    carried = [(-sum(weights[w] for w in words & rules.topics.get(c.slug, frozenset())), rank, c.slug)
-               for rank, c in enumerate(candidates) if c.slug not in rules.elsewhere]
+    rank = {c.slug: i for i, c in enumerate(candidates)}
+    carried = [(-sum(weights[w] for w in words & names), rank.get(slug, len(rank)), slug)
+               for slug, names in rules.topics.items() if slug not in rules.elsewhere]
     ranked = sorted(entry for entry in carried if entry[0] < 0)
+    ranked = [entry for entry in ranked if entry[0] <= share * ranked[0][0]] if ranked else []
     return [slug for *_, slug in ranked[:limit]] if len(ranked) >= 2 else []
 
 
@@ -200,7 +203,8 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
     # single likeliest reading, saying so beats buttons that are probably all wrong.
     # (No buttons when the best reading is a service handled elsewhere: no guide answers it.)
     if p and not elsewhere and p[OUT_OF_SCOPE] < 0.5 and p[OUT_OF_SCOPE] < max(p.values()):
-        close = topic_options(u.text, candidates, rules, settings.max_options) or [
+        close = topic_options(u.search_text or u.text, candidates, rules, settings.max_options,
+                              settings.topic_share) or [
             c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin
             and c.slug not in rules.elsewhere]  # buttons lead to guides that answer
         return Decision("clarify", section=u.section, candidates=close[:settings.max_options],

@@ -86,6 +86,7 @@ class TypoRepairer:
         taken = [False] * len(text)
         words = list(self.spans(text))
         pairs = {start for start, word, known in words if len(word) == MIN_LENGTH and not known}
+        unknown = {(start, start + len(word)) for start, word, known in words if not known}
         bounds = {start for start, _, _ in words} | {len(text)}
         for length in range(min(MAX_LENGTH, len(text)), MIN_LENGTH - 1, -1):
             for start in range(len(text) - length + 1):
@@ -98,10 +99,20 @@ class TypoRepairer:
                 if right is None:
                     continue
                 differing = sum(a != b for a, b in zip(window, right, strict=True))
-                if differing <= (1 if length <= 4 else 2) and not self._edge_only(window, right):
+                if differing <= self._allowed(length, (start, start + length) in unknown) \
+                        and not self._edge_only(window, right):
                     repairs.append(Repair(start, window, right))
                     taken[start:start + length] = [True] * length
         return sorted(repairs, key=lambda repair: repair.start)
+
+    @staticmethod
+    def _allowed(length: int, unknown_word: bool) -> int:
+        """How many characters a repair may change: one in a short window, two in a long one;
+        a whole word jieba does not know (有代证, 休退) may keep just one character of the term
+        it sounds like, as a two-character slip does."""
+        if unknown_word and length <= 4:
+            return length - 1
+        return 1 if length <= 4 else 2
 
     def _edge_only(self, window: str, right: str) -> bool:
         """The window differs only in its first or last character and the rest already writes a

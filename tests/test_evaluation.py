@@ -36,16 +36,18 @@ ARTIFACTS = ROOT / "test-artifacts"
 # What the committed config.yml and decision model reach today (docs/understanding.md), so a
 # change that makes understanding worse fails. These are in-sample figures: the decision model
 # is trained on these same files (its 5-fold cross-validated figures, a few points lower, are in
-# the docs). The issue's targets (item 95 %, uncovered 97 %, clarify 90 %) are not met yet;
-# raise these floors as the figures improve.
-THRESHOLDS = {"item_accuracy": 0.935, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.75,
+# the docs). The issue's targets (item 95 %, clarify 90 %) are not met yet; raise these floors as
+# the figures improve.
+THRESHOLDS = {"item_accuracy": 0.94, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.8,
               "handoff_recall": 1.0, "handoff_precision": 0.94, "section_accuracy": 0.93}
 # 47 of 50 until the second batch of referral entries (2026-12-04, session 11): the sample's
 # 报案 referral (police reports go to 110 / the local station) now outranks Taipei's own police
 # FAQ for 腳踏車被偷了，去報案要準備什麼資料 — the sample referral list and an imported FAQ that
 # covers the same service are an artificial mix, kept because the issue asks for both.
 TPE_ITEM_ACCURACY = 0.92
-# The dialogue issue's bar: 95 % (178 of 187 on 2026-12-03, 179 since session 11's decision rules).
+# The dialogue issue's bar: 95 % (178 of 187 on 2026-12-03, 179 with session 11's decision rules,
+# 180 with session 12's; on session 12's machine session 11's code gave 176: the order of near-tied
+# clarify buttons — 0.006 apart — that a reply such as "3" picks from differs between machines).
 CONVERSATION_TURNS = 0.95
 HELD_OUT_TURNS = 0.90  # 222 of 242 turns pass (91.7 %)
 

