@@ -141,6 +141,7 @@ def test_the_dense_channel_is_skipped_only_when_the_cheap_channels_agree(setting
     assert dense_not_needed(Channels(decisive), s)
     assert dense_not_needed(Channels(decisive, classifier=np.array([0.6, -0.5, -0.9])), s)  # the classifier agrees
     assert dense_not_needed(Channels(decisive, classifier=np.array([0.1, 0.2, -0.9])), s)  # it barely disputes
+    assert dense_not_needed(Channels(decisive, classifier=np.array([-0.9, -0.2, -0.9])), s)  # it claims nothing
     # 中午办不办: one example of another guide says 办不办, the classifier clearly knows better
     assert not dense_not_needed(Channels(decisive, classifier=np.array([-0.7, 0.6, -0.9])), s)
     unsure = np.array([0.6, 0.5, 0.1])

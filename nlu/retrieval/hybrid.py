@@ -55,9 +55,9 @@ def _lead(scores: np.ndarray) -> tuple[int, float]:
 
 
 def dense_not_needed(channels: Channels, s: RetrievalSettings) -> bool:
-    """The cheap channels already agree: a strong lexical lead the classifier does not clearly
-    dispute (中午办不办: one example of 离婚登记 says 办不办, the classifier knows it is 午间服务),
-    or lexical and the classifier picking the same guide with a clear classifier margin."""
+    """The cheap channels already agree: a strong lexical lead the classifier does not dispute
+    (中午办不办: one example of 离婚登记 says 办不办, the classifier claims 午间服务), or lexical and
+    the classifier picking the same guide with a clear classifier margin."""
     if not len(channels.lexical):
         return True
     part = lexical_part(channels.lexical, s)
@@ -67,7 +67,9 @@ def dense_not_needed(channels: Channels, s: RetrievalSettings) -> bool:
     best_class, class_lead = _lead(channels.classifier)
     clear = class_lead >= s.dense_skip_agreement
     if part[best] >= s.dense_skip_at and lead >= s.dense_skip_margin:
-        return best_class == best or not clear
+        # a dispute is a clear claim on another guide: a positive SVM margin (guides that are not
+        # classes, such as imported FAQs, score 0) well ahead of the classifier's runner-up
+        return best_class == best or not (clear and channels.classifier[best_class] > 0)
     return best_class == best and clear
 
 
