@@ -63,9 +63,11 @@ class CandidateRules:
 def topic_options(text: str, candidates: list[Candidate], rules: CandidateRules, limit: int,
                   share: float) -> list[str]:
     """Clarify buttons for a question about a topic several guides share (户口怎么弄, 退休的事,
-    不动产登记): the candidates whose names carry most of the name words the question uses
-    (weighted by rarity), best ranked first among equals. Empty when fewer than two carry any:
-    then the guides closest in score are offered."""
+    不动产登记): the guides whose names carry most of the name words the question uses (weighted
+    by rarity), any guide of the centre — the ranking may have missed them all (户口的手续去哪办) —
+    best ranked first among equals, and only those carrying at least ``share`` of the best one's
+    weight (社保卡: not 最低生活保障 for its 保障). Empty when fewer than two are left: then the
+    guides closest in score are offered."""
     weights = rules.topic_weights
     words = {word for word in weights if word in text}
     rank = {c.slug: i for i, c in enumerate(candidates)}

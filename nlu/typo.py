@@ -12,7 +12,9 @@ the riskiest to repair, since any two neighbouring characters may happen to soun
 word: they are repaired only where jieba, cutting the message, found a word its dictionary does
 not know (its HMM joins unknown characters: 想/注消, but 有件事/想 and 买房/住 are not windows),
 that the guides themselves never write as a word (设籍 is one in Taipei's FAQ), and keep one of the
-two characters of the word they become.
+two characters of the word they become. A longer word jieba does not know, up to four characters,
+is repaired on the same terms (有代证 → 优待证); any other window may differ from its term in one
+character (two from five characters on).
 """
 
 from __future__ import annotations
@@ -108,8 +110,8 @@ class TypoRepairer:
     @staticmethod
     def _allowed(length: int, unknown_word: bool) -> int:
         """How many characters a repair may change: one in a short window, two in a long one;
-        a whole word jieba does not know (有代证, 休退) may keep just one character of the term
-        it sounds like, as a two-character slip does."""
+        a whole word jieba does not know (有代证 for 优待证) may keep just one character of the
+        term it sounds like, as a two-character slip does."""
         if unknown_word and length <= 4:
             return length - 1
         return 1 if length <= 4 else 2
