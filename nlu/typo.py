@@ -87,7 +87,6 @@ class TypoRepairer:
         repairs: list[Repair] = []
         taken = [False] * len(text)
         words = list(self.spans(text))
-        pairs = {start for start, word, known in words if len(word) == MIN_LENGTH and not known}
         unknown = {(start, start + len(word)) for start, word, known in words if not known}
         bounds = {start for start, _, _ in words} | {len(text)}
         for length in range(min(MAX_LENGTH, len(text)), MIN_LENGTH - 1, -1):
@@ -95,14 +94,14 @@ class TypoRepairer:
                 window = text[start:start + length]
                 if any(taken[start:start + length]) or window in self.known or not _HAN.match(window):
                     continue
-                if (length == MIN_LENGTH and start not in pairs) or not {start, start + length} <= bounds:
+                whole_unknown = (start, start + length) in unknown
+                if (length == MIN_LENGTH and not whole_unknown) or not {start, start + length} <= bounds:
                     continue
                 right = self.by_sound.get(sound_key(window))
                 if right is None:
                     continue
                 differing = sum(a != b for a, b in zip(window, right, strict=True))
-                if differing <= self._allowed(length, (start, start + length) in unknown) \
-                        and not self._edge_only(window, right):
+                if differing <= self._allowed(length, whole_unknown) and not self._edge_only(window, right):
                     repairs.append(Repair(start, window, right))
                     taken[start:start + length] = [True] * length
         return sorted(repairs, key=lambda repair: repair.start)

@@ -62,11 +62,12 @@ def dense_not_needed(channels: Channels, s: RetrievalSettings) -> bool:
         return True
     part = lexical_part(channels.lexical, s)
     best, lead = _lead(part)
+    decisive = part[best] >= s.dense_skip_at and lead >= s.dense_skip_margin
     if channels.classifier is None:
-        return part[best] >= s.dense_skip_at and lead >= s.dense_skip_margin
+        return decisive
     best_class, class_lead = _lead(channels.classifier)
     clear = class_lead >= s.dense_skip_agreement
-    if part[best] >= s.dense_skip_at and lead >= s.dense_skip_margin:
+    if decisive:
         # a dispute is a clear claim on another guide: a positive SVM margin (guides that are not
         # classes, such as imported FAQs, score 0) well ahead of the classifier's runner-up
         return best_class == best or not (clear and channels.classifier[best_class] > 0)
