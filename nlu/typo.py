@@ -14,7 +14,9 @@ not know (its HMM joins unknown characters: 想/注消, but 有件事/想 and �
 that the guides themselves never write as a word (设籍 is one in Taipei's FAQ), and keep one of the
 two characters of the word they become. A longer word jieba does not know, up to four characters,
 is repaired on the same terms (有代证 → 优待证); any other window may differ from its term in one
-character (two from five characters on).
+character (two from five characters on). Such a two-character word may also hold a slip that is
+not one of sound: its characters swapped (休退 → 退休) or a term's middle character left out
+(许证 → 许可证).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from functools import lru_cache
 from pypinyin import Style, pinyin
 
 MIN_LENGTH, MAX_LENGTH = 2, 8
+OBJECT_BEFORE_VERB = "把"  # 把婚结了: a noun, then its verb, is no slip of order
 EDGE_REST_LENGTH = 3  # a term this long beside a differing edge character is left as written
 _FUZZY = ((re.compile(r"^zh"), "z"), (re.compile(r"^ch"), "c"), (re.compile(r"^sh"), "s"),
           (re.compile(r"^n"), "l"), (re.compile(r"ing$"), "in"), (re.compile(r"eng$"), "en"),
@@ -81,6 +84,12 @@ class TypoRepairer:
         for target in targets:
             by_sound[sound_key(target)].add(target)
         self.by_sound = {key: next(iter(words)) for key, words in by_sound.items() if len(words) == 1}
+        self.targets = frozenset(targets)
+        dropped: dict[str, set[str]] = defaultdict(set)  # 许证 → 许可证: a three-character term missing its middle
+        for target in targets:
+            if len(target) == 3:
+                dropped[target[0] + target[2]].add(target)
+        self.dropped_middle = {key: next(iter(words)) for key, words in dropped.items() if len(words) == 1}
 
     def find(self, text: str) -> list[Repair]:
         """Non-overlapping repairs, longest windows first."""
@@ -97,6 +106,11 @@ class TypoRepairer:
                 whole_unknown = (start, start + length) in unknown
                 if (length == MIN_LENGTH and not whole_unknown) or not {start, start + length} <= bounds:
                     continue
+                right = self._slipped_keys(window, text[start - 1:start]) if length == MIN_LENGTH else None
+                if right is not None:  # a two-character word jieba does not know (checked above)
+                    repairs.append(Repair(start, window, right))
+                    taken[start:start + length] = [True] * length
+                    continue
                 right = self.by_sound.get(sound_key(window))
                 if right is None:
                     continue
@@ -105,6 +119,18 @@ class TypoRepairer:
                     repairs.append(Repair(start, window, right))
                     taken[start:start + length] = [True] * length
         return sorted(repairs, key=lambda repair: repair.start)
+
+    def _slipped_keys(self, word: str, before: str) -> str | None:
+        """The term a two-character word jieba does not know was meant to be when the slip is
+        not one of sound: two characters typed in the wrong order (休退 → 退休, 牌招 → 招牌, not
+        the 牌照 it sounds like) — but not after 把, which puts an object before its verb (把婚结了
+        is 结婚 said right) — or the middle character of a three-character term left out
+        (许证 → 许可证, when only one term fits)."""
+        if word[::-1] in self.targets and before != OBJECT_BEFORE_VERB:
+            return word[::-1]
+        if self.by_sound.get(sound_key(word)) is not None:
+            return None  # a slip of sound (注消 → 注销) is likelier than a lost character
+        return self.dropped_middle.get(word)
 
     @staticmethod
     def _allowed(length: int, unknown_word: bool) -> int:

@@ -61,6 +61,10 @@ def test_fuzzy_sound_merges_southern_accents() -> None:
     ("第一次出国,想办个互照", "第一次出国,想办个护照"),
     ("二手房咋去不动产中心过护", "二手房咋去不动产中心过户"),
     ("退伍军人有代证怎么领", "退伍军人优待证怎么领"),  # a word jieba does not know keeps one character
+    ("到年龄了,想办休退手续", "到年龄了,想办退休手续"),  # two characters in the wrong order
+    ("老板欠钱不给,想申请劳动裁仲", "老板欠钱不给,想申请劳动仲裁"),
+    ("新店门口想挂块牌招,用不用审批", "新店门口想挂块招牌,用不用审批"),  # not the 牌照 it sounds like
+    ("想开个炸鸡店,食品经营许证咋办", "想开个炸鸡店,食品经营许可证咋办"),  # a middle character left out
 ])
 def test_homophone_typos_are_repaired(repairer: TypoRepairer, typed: str, repaired: str) -> None:
     assert repairer.repair(typed) == repaired
