@@ -49,6 +49,7 @@ class Understanding:
     entities: list[Entity] = field(default_factory=list)
     intents: list[tuple[str, float]] = field(default_factory=lambda: [(ASK, 1.0)])
     section: str | None = None
+    section_weak: bool = False  # the section is named only by weak cues (怎么申请, 还能报吗)
     subject: list[str] | None = None  # its words besides section cues and fillers (None: not looked at)
     candidates: list[Candidate] = field(default_factory=list)
     channel_best: dict[str, ChannelBest] = field(default_factory=dict)  # per retrieval channel
@@ -94,7 +95,7 @@ class Understander:
         self.recognizer = EntityRecognizer(vocabulary, self.segmenter, self.training.regexes,
                                            self.training.lookups.get("district", []))
         self.classifier = IntentClassifier(training_examples(self.training.intents, entries))
-        self.sections = SectionDetector(self.training.lookups)
+        self.sections = SectionDetector(self.training.lookups, self.training.regexes)
         self.fillers = frozenset(self.training.lookups.get(FILLER_LOOKUP, []))
         dense = None
         if "retrieve" in settings.pipeline and encoder is not None and cache is not None:
@@ -138,7 +139,7 @@ class Understander:
         u.intents = self.classifier.rank(u.text) if u.text else [(ASK, 0.0)]
 
     def _sections(self, u: Understanding) -> None:
-        u.section = self.sections.section(u.text)
+        u.section, u.section_weak = self.sections.detect(u.text)
         if u.section is None and u.intent.startswith("ask_") and u.intent[4:] in SECTIONS:
             u.section = u.intent[4:]
         u.subject = self.subject_words(u.text)

@@ -18,32 +18,50 @@ SECTIONS: tuple[str, ...] = get_args(Section)
 LOOKUP_PREFIX = "section_"
 # Cues of a ``section_<name>_weak`` table are the weakest: "how do I do it" (怎么办理, 怎么申请)
 # loses to any other section named in the same question; 流程 or 步骤 are cues like any other.
+# A ``regex: section_<name>[_weak]`` of the training data adds cue patterns the same way; its
+# matches only pick the section (the words inside still say what the question is about).
 WEAK_SUFFIX = "_weak"
 
 
+def _table_section(name: str) -> tuple[str, bool] | None:
+    """The section a ``section_<name>[_weak]`` table names, and whether its cues are weak."""
+    section = name.removeprefix(LOOKUP_PREFIX).removesuffix(WEAK_SUFFIX)
+    return (section, name.endswith(WEAK_SUFFIX)) if name.startswith(LOOKUP_PREFIX) and section in SECTIONS else None
+
+
 class SectionDetector:
-    def __init__(self, lookups: Mapping[str, list[str]]) -> None:
+    def __init__(self, lookups: Mapping[str, list[str]], regexes: Mapping[str, list[str]] | None = None) -> None:
+        """``lookups``: cue words per ``section_*`` table; ``regexes``: cue patterns per
+        ``section_*`` regex (能只办预包装备案吗: a yes-or-no "can I" question asks about conditions)."""
         cues: dict[str, str] = {}
         weak: set[str] = set()
         for name, words in lookups.items():
-            section = name.removeprefix(LOOKUP_PREFIX).removesuffix(WEAK_SUFFIX)
-            if name.startswith(LOOKUP_PREFIX) and section in SECTIONS:
-                for word in words:
-                    cue = normalize(word).text
-                    if cue and cue not in cues:
-                        cues[cue] = section
-                        if name.endswith(WEAK_SUFFIX):
-                            weak.add(cue)
+            table = _table_section(name)
+            for word in words if table else ():
+                cue = normalize(word).text
+                if cue and cue not in cues:
+                    cues[cue] = table[0]
+                    if table[1]:
+                        weak.add(cue)
         self.cues, self.weak = cues, frozenset(weak)
         alternatives = sorted(cues, key=len, reverse=True)
         self.pattern = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+        self.patterns = [(re.compile(pattern), *table) for name, patterns in (regexes or {}).items()
+                         if (table := _table_section(name)) for pattern in patterns]
 
-    def sections(self, text: str) -> list[str]:
-        """Sections named in ``text``, in order of first mention; those named only by weak cues last."""
-        matches = [m.group(0) for m in self.pattern.finditer(text)] if self.pattern is not None else []
-        strong = [self.cues[cue] for cue in matches if cue not in self.weak]
-        return list(dict.fromkeys(strong + [self.cues[cue] for cue in matches]))
+    def detect(self, text: str) -> tuple[str | None, bool]:
+        """The section ``text`` asks about first (one named by a strong cue before any named only
+        by weak ones), and whether only weak cues name it (怎么申请, 还能报吗 say little: a follow-up
+        reading must not override a fresh answer about another guide on their word alone)."""
+        found = [(m.start(), self.cues[m.group(0)], m.group(0) in self.weak)
+                 for m in (self.pattern.finditer(text) if self.pattern is not None else ())]
+        found += [(m.start(), section, weak)
+                  for pattern, section, weak in self.patterns for m in pattern.finditer(text)]
+        found.sort(key=lambda match: match[0])
+        strong = [section for _, section, weak in found if not weak]
+        if strong:
+            return strong[0], False
+        return (found[0][1], True) if found else (None, False)
 
     def section(self, text: str) -> str | None:
-        found = self.sections(text)
-        return found[0] if found else None
+        return self.detect(text)[0]

@@ -303,6 +303,32 @@ def test_questions_about_other_sections_get_no_situation_questions(dialogue: Dia
     assert fee.answer is not None and fee.answer.sections[0].key == "fee"
 
 
+def test_a_conditions_question_gets_only_the_situations_that_change_conditions(
+        dialogue: Dialogue, assistant: Assistant) -> None:
+    remote = assistant.entries["medical-remote-filing"]
+    adding = [s for s in remote.situations if any(option.add_conditions for option in s.options)]
+    asked, chosen = talk(dialogue, "我退休了要去深圳带孙子,医保在那边能用吗", "长期住那边")
+    assert asked.answer is None and asked.decision.section == "conditions"
+    assert adding[0].question in asked.messages[0].text and "办理条件因情况而异" in asked.messages[0].text
+    assert f"/{len(adding)}题" in asked.messages[0].text
+    assert chosen.answer is not None and chosen.answer.sections[0].key == "conditions"
+    assert chosen.answer.situation  # tailored by the option chosen
+    benefit = assistant.entries["unemployment-benefit"]  # its one situation changes only the materials
+    assert benefit.situations and not any(option.add_conditions for s in benefit.situations for option in s.options)
+    conditions = talk(dialogue, "失业保险金申领有什么条件", sender="other")[0]
+    assert conditions.decision.item == "unemployment-benefit"
+    assert conditions.answer is not None and conditions.answer.sections[0].key == "conditions"
+
+
+def test_a_weak_section_cue_does_not_hold_a_fresh_answer_to_the_guide_before(dialogue: Dialogue) -> None:
+    remote = talk(dialogue, "异地就医备案要带啥", "跳过")[1]
+    reimbursed = talk(dialogue, "之前在那边住院自己垫的钱还能报吗")[0]
+    assert remote.decision.item == "medical-remote-filing"
+    assert reimbursed.decision.item == "medical-reimbursement"
+    where = talk(dialogue, "在哪个窗口办")[0]  # a strong cue still follows up the guide under discussion
+    assert (where.decision.item, where.decision.section) == ("medical-reimbursement", "location")
+
+
 @pytest.mark.parametrize(("text", "number"), [("我七十二了", 72), ("72岁", 72), ("一百零五", 105), ("十五岁", 15),
                                               ("两个孩子", 2), ("没有", None)])
 def test_numbers_are_read_in_digits_and_chinese(text: str, number: int | None) -> None:

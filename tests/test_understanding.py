@@ -60,9 +60,20 @@ def test_personal_data_is_masked_for_logs(understander: Understander) -> None:
     ("怎么办理居住证，要多少钱", "fee"),  # a named section wins over "how to"
     ("工伤认定是怎么个流程，交完材料还要调查吗", "process"),  # 流程 is not a weak cue: first named wins
     ("怎么申请低保", "process"),  # a weak cue alone still names it
+    ("普通话二乙能认定小学语文教资吗", "conditions"),  # a yes-or-no "can I" question (a weak regex cue)
+    ("孩子十月份才满六岁,今年能上小学不", "conditions"),
+    ("周六能去补结婚证吗", "hours"),  # … unless another section is named
+    ("能在网上交吗", "online"),
 ])
 def test_section_asked_about(understander: Understander, text: str, section: str) -> None:
     assert understander.understand(text).section == section
+
+
+def test_a_section_named_only_by_weak_cues_is_marked_weak(understander: Understander) -> None:
+    assert understander.understand("之前在那边住院自己垫的钱还能报吗").section_weak
+    assert understander.understand("怎么申请低保").section_weak
+    assert not understander.understand("低保怎么申请,要带啥").section_weak
+    assert not understander.understand("低保申请的条件").section_weak
 
 
 @pytest.mark.parametrize(("text", "intent"), [

@@ -24,7 +24,7 @@ from bot.dialogue import forms
 from bot.dialogue.choices import chosen, declined
 from bot.dialogue.dates import day_label
 from bot.dialogue.payloads import Payload, parse_payload, payload
-from bot.dialogue.situations import ASKED_FOR, chosen_option, next_question, question_message, skipped
+from bot.dialogue.situations import chosen_option, next_question, question_message, skipped
 from bot.dialogue.state import WAITING, ConversationState, Pending
 from bot.feedback.store import LEVELS, USEFUL, Feedback, FeedbackStore
 from bot.handoff.outbox import WorkOrderStore
@@ -77,8 +77,8 @@ def follows_up(state: ConversationState, u: Understanding, decision: Decision, g
                         confidence=decision.confidence, intent=u.intent)
     if not asks_section or named or new_subject():
         return decision
-    if decision.outcome == "answer" and decision.item != state.item and u.section is None:
-        return decision
+    if decision.outcome == "answer" and decision.item != state.item and (u.section is None or u.section_weak):
+        return decision  # a confident answer about another guide, and no section cue to say otherwise
     return Decision("answer", item=state.item, section=u.section, candidates=[state.item],
                     confidence=decision.confidence, intent=u.intent)
 
@@ -458,16 +458,17 @@ class Dialogue:
 
     def _guide_situations(self, state: ConversationState, decision: Decision, turn: Turn) -> None:
         """Before a guide's materials, ask the next of its situation questions (情形引导)."""
-        if decision.outcome != "answer" or decision.section not in ASKED_FOR or decision.intent == ASK_ALL:
+        if decision.outcome != "answer" or decision.intent == ASK_ALL:
             return
         entry = self.assistant.entries.get(decision.item or "")
-        situation = next_question(entry, state)
+        situation = next_question(entry, state, decision.section)
         if situation is None or not isinstance(entry, ServiceItem):
-            if entry is not None and entry.slug not in state.guided and getattr(entry, "situations", None):
+            if isinstance(entry, ServiceItem) and entry.situations and next_question(entry, state) is None \
+                    and entry.slug not in state.guided:
                 state.guided.append(entry.slug)  # all answered: the tailored list was given
             return
         reasked = decision.intent == REASK
-        turn.messages, turn.answer = [question_message(entry, situation, reasked)], None
+        turn.messages, turn.answer = [question_message(entry, situation, decision.section, reasked)], None
         state.pending = Pending([o.key for o in situation.options], decision.section, entry.slug, situation.key,
                                 reasked)
 

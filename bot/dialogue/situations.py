@@ -1,8 +1,9 @@
 """Situation guidance (情形引导): for a guide whose materials depend on the citizen's case,
 ask its questions one at a time with buttons (skippable), then give the tailored list.
 
-Asked only when the citizen wants the materials or the whole guide, not for a question about
-the fee or the hours; asked once per guide and conversation — ignoring a question (asking
+Asked only when the answer depends on them: for the whole guide or its materials, and for its
+conditions when an option adds some (医保在那边能用吗: 长期居住 or 临时外出), not for a question
+about the fee or the hours; asked once per guide and conversation — ignoring a question (asking
 something else) counts as skipping it.
 """
 
@@ -16,7 +17,6 @@ from bot.dialogue.payloads import Payload, payload
 from bot.dialogue.state import ConversationState
 from knowledge.schema import Entry, ServiceItem, Situation
 
-ASKED_FOR = (None, "materials")  # sections whose answer the situations change
 SKIP = "跳过，看完整清单"
 UNCLEAR = "抱歉，没能确定您属于哪种情况，请点选下面的选项（不确定可以点“跳过”看完整清单）："
 _SKIP_WORDS = ("跳过", "不知道", "不清楚", "不确定", "都不是")
@@ -26,20 +26,36 @@ _NUMBER = re.compile(r"\d+|[零一二两三四五六七八九十百]+")
 _BOUND = re.compile(r"(?:(?P<below>未满|不满)|满)(?P<n>\d+)|(?P<n2>\d+)(?:周?岁)?(?P<under>以下)")
 
 
-def next_question(entry: Entry | None, state: ConversationState) -> Situation | None:
-    """The first situation of ``entry`` not yet answered in this conversation, if guidance is on."""
+def changes(situation: Situation, section: str | None) -> bool:
+    """Whether the answer to ``situation`` changes what a question about ``section`` gets: the
+    whole guide or its materials (any situation), its conditions (one with an option adding some)."""
+    if section in (None, "materials"):
+        return True
+    return section == "conditions" and any(option.add_conditions for option in situation.options)
+
+
+def relevant(entry: ServiceItem, section: str | None) -> list[Situation]:
+    return [situation for situation in entry.situations if changes(situation, section)]
+
+
+def next_question(entry: Entry | None, state: ConversationState, section: str | None = None) -> Situation | None:
+    """The first situation of ``entry`` that changes the answer about ``section`` (``None``: the
+    whole guide) and is not yet answered in this conversation, if guidance is on."""
     if not isinstance(entry, ServiceItem) or entry.slug in state.guided:
         return None
     answered = state.choices.get(entry.slug, {})
-    return next((situation for situation in entry.situations if situation.key not in answered), None)
+    return next((situation for situation in relevant(entry, section) if situation.key not in answered), None)
 
 
-def question_message(entry: ServiceItem, situation: Situation, reasked: bool = False) -> BotMessage:
+def question_message(entry: ServiceItem, situation: Situation, section: str | None = None,
+                     reasked: bool = False) -> BotMessage:
     """The question with a button per option and one to skip; ``reasked`` after a reply the
     bot could not match to an option."""
-    number = [s.key for s in entry.situations].index(situation.key) + 1
+    asked = relevant(entry, section)
+    number = [s.key for s in asked].index(situation.key) + 1
+    what = "办理条件" if section == "conditions" else "所需材料"
     intro = (UNCLEAR if reasked else
-             f"办理“{entry.name}”所需材料因情况而异，先确认一下（第{number}/{len(entry.situations)}题，可跳过）：")
+             f"办理“{entry.name}”{what}因情况而异，先确认一下（第{number}/{len(asked)}题，可跳过）：")
     buttons = [Button(option.label, payload("choose_situation", option=option.key)) for option in situation.options]
     return BotMessage(f"{intro}\n{situation.question}", [*buttons, Button(SKIP, payload("skip"))])
 
