@@ -209,6 +209,8 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
                               settings.topic_share) or [
             c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin
             and c.slug not in rules.elsewhere]  # buttons lead to guides that answer
+        if candidates[0].slug not in close:  # the best reading is always offered (外地户口想办个居证: 居住证,
+            close = [candidates[0].slug, *close[:settings.max_options - 1]]  # then the 户口 guides)
         return Decision("clarify", section=u.section, candidates=close[:settings.max_options],
                         confidence=1.0 - p[OUT_OF_SCOPE], intent=intent)
 

@@ -276,6 +276,13 @@ def test_clarify_buttons_follow_the_topic_named(assistant: Assistant) -> None:
     assert all("退休" in assistant.entries[slug].name for slug in decision.candidates), decision.candidates
 
 
+def test_clarify_buttons_always_offer_the_best_ranked_guide(assistant: Assistant) -> None:
+    u = assistant.understander.understand("外地户口想办个居证,要啥")  # 户口 names other guides' topic
+    decision = assistant.decide(u)
+    assert decision.outcome == "clarify" and u.candidates[0].slug == "residence-permit"
+    assert decision.candidates[0] == "residence-permit" and "hukou-migrate-in" in decision.candidates
+
+
 def test_subject_words_leave_out_section_cues_fillers_and_words_every_guide_uses(understander: Understander) -> None:
     assert understander.understand("刻章要钱吗").subject == ["刻章"]
     assert understander.understand("那违章罚款在哪交").subject == ["违章罚款"]
