@@ -106,7 +106,7 @@ class TypoRepairer:
                 whole_unknown = (start, start + length) in unknown
                 if (length == MIN_LENGTH and not whole_unknown) or not {start, start + length} <= bounds:
                     continue
-                right = self._slipped_keys(window, text[start - 1:start]) if length == MIN_LENGTH else None
+                right = self._slip_not_of_sound(window, text[start - 1:start]) if length == MIN_LENGTH else None
                 if right is not None:  # a two-character word jieba does not know (checked above)
                     repairs.append(Repair(start, window, right))
                     taken[start:start + length] = [True] * length
@@ -120,7 +120,7 @@ class TypoRepairer:
                     taken[start:start + length] = [True] * length
         return sorted(repairs, key=lambda repair: repair.start)
 
-    def _slipped_keys(self, word: str, before: str) -> str | None:
+    def _slip_not_of_sound(self, word: str, before: str) -> str | None:
         """The term a two-character word jieba does not know was meant to be when the slip is
         not one of sound: two characters typed in the wrong order (休退 → 退休, 牌招 → 招牌, not
         the 牌照 it sounds like) — but not after 把, which puts an object before its verb (把婚结了
