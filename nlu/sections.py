@@ -62,6 +62,3 @@ class SectionDetector:
         if strong:
             return strong[0], False
         return (found[0][1], True) if found else (None, False)
-
-    def section(self, text: str) -> str | None:
-        return self.detect(text)[0]

@@ -58,6 +58,14 @@ def _pieces(term: str) -> Iterable[str]:
             yield term[start:start + length]
 
 
+def _unambiguous(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Key → term, for the keys only one term has (a repair must not guess between terms)."""
+    terms: dict[str, set[str]] = defaultdict(set)
+    for key, term in pairs:
+        terms[key].add(term)
+    return {key: next(iter(found)) for key, found in terms.items() if len(found) == 1}
+
+
 @dataclass(frozen=True)
 class Repair:
     start: int
@@ -80,16 +88,10 @@ class TypoRepairer:
         self.known = {piece for term in terms for piece in _pieces(term)} | set(written)
         targets = {word for term in terms for word in (term, *split(term))
                    if _HAN.match(word) and MIN_LENGTH <= len(word) <= MAX_LENGTH}
-        by_sound: dict[str, set[str]] = defaultdict(set)
-        for target in targets:
-            by_sound[sound_key(target)].add(target)
-        self.by_sound = {key: next(iter(words)) for key, words in by_sound.items() if len(words) == 1}
+        self.by_sound = _unambiguous((sound_key(target), target) for target in targets)
         self.targets = frozenset(targets)
-        dropped: dict[str, set[str]] = defaultdict(set)  # 许证 → 许可证: a three-character term missing its middle
-        for target in targets:
-            if len(target) == 3:
-                dropped[target[0] + target[2]].add(target)
-        self.dropped_middle = {key: next(iter(words)) for key, words in dropped.items() if len(words) == 1}
+        # 许证 → 许可证: a three-character term missing its middle
+        self.dropped_middle = _unambiguous((target[0] + target[2], target) for target in targets if len(target) == 3)
 
     def find(self, text: str) -> list[Repair]:
         """Non-overlapping repairs, longest windows first."""
@@ -106,21 +108,19 @@ class TypoRepairer:
                 whole_unknown = (start, start + length) in unknown
                 if (length == MIN_LENGTH and not whole_unknown) or not {start, start + length} <= bounds:
                     continue
-                right = self._slip_not_of_sound(window, text[start - 1:start]) if length == MIN_LENGTH else None
-                if right is not None:  # a two-character word jieba does not know (checked above)
-                    repairs.append(Repair(start, window, right))
-                    taken[start:start + length] = [True] * length
-                    continue
-                right = self.by_sound.get(sound_key(window))
+                sounds_like = self.by_sound.get(sound_key(window))
+                # a two-character window is a word jieba does not know (checked above)
+                right = self._slip_not_of_sound(window, text[start - 1:start], sounds_like) \
+                    if length == MIN_LENGTH else None
                 if right is None:
-                    continue
-                differing = sum(a != b for a, b in zip(window, right, strict=True))
-                if differing <= self._allowed(length, whole_unknown) and not self._edge_only(window, right):
-                    repairs.append(Repair(start, window, right))
-                    taken[start:start + length] = [True] * length
+                    if sounds_like is None or not self._close_enough(window, sounds_like, whole_unknown):
+                        continue
+                    right = sounds_like
+                repairs.append(Repair(start, window, right))
+                taken[start:start + length] = [True] * length
         return sorted(repairs, key=lambda repair: repair.start)
 
-    def _slip_not_of_sound(self, word: str, before: str) -> str | None:
+    def _slip_not_of_sound(self, word: str, before: str, sounds_like: str | None) -> str | None:
         """The term a two-character word jieba does not know was meant to be when the slip is
         not one of sound: two characters typed in the wrong order (休退 → 退休, 牌招 → 招牌, not
         the 牌照 it sounds like) — but not after 把, which puts an object before its verb (把婚结了
@@ -128,9 +128,15 @@ class TypoRepairer:
         (许证 → 许可证, when only one term fits)."""
         if word[::-1] in self.targets and before != OBJECT_BEFORE_VERB:
             return word[::-1]
-        if self.by_sound.get(sound_key(word)) is not None:
+        if sounds_like is not None:
             return None  # a slip of sound (注消 → 注销) is likelier than a lost character
         return self.dropped_middle.get(word)
+
+    def _close_enough(self, window: str, term: str, unknown_word: bool) -> bool:
+        """A window sounding like ``term`` is a slip for it if few enough of its characters differ
+        and it is not a whole term beside one differing character."""
+        differing = sum(a != b for a, b in zip(window, term, strict=True))
+        return differing <= self._allowed(len(window), unknown_word) and not self._edge_only(window, term)
 
     @staticmethod
     def _allowed(length: int, unknown_word: bool) -> int:
