@@ -183,7 +183,9 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
     options = [c.slug for c in candidates[:settings.max_options]]
     elsewhere = bool(p) and candidates[0].slug in rules.elsewhere
     bare = u.section is not None and u.subject == []  # 要带什么, 在哪儿补: a section of nothing named
-    if p and p[ANSWER] >= settings.answer_probability and not (bare and not centre_wide(candidates[0].slug, rules)):
+    answerable = bool(p) and not topic_only(u, candidates[0]) and not (
+        bare and not centre_wide(candidates[0].slug, rules))
+    if answerable and p[ANSWER] >= settings.answer_probability:
         if elsewhere:  # the best reading is a service this centre does not handle: say where it is handled
             return Decision("out_of_scope", item=candidates[0].slug, confidence=p[ANSWER], intent=intent,
                             candidates=options)
@@ -219,6 +221,12 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
         # no guide answers it, and its likeliest reading asks for a person or for 12345
         return Decision("handoff", target=target, confidence=confidence, intent=intent, candidates=options)
     return Decision("out_of_scope", confidence=p.get(OUT_OF_SCOPE, 1.0), intent=intent, candidates=options)
+
+
+def topic_only(u: Understanding, best: Candidate) -> bool:
+    """社保卡的事, 公司工商登记的事想问问: a topic, not an errand, so even a likely best guess is
+    asked back; unless the topic is the best guide's own name (二手房过户登记的事)."""
+    return u.topic_only and best.slug not in u.named_slugs()
 
 
 def centre_wide(slug: str, rules: CandidateRules) -> bool:

@@ -9,6 +9,7 @@ the ablation study (docs/understanding.md) only edits that list.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 # "classify_guides" is not a step of its own: it adds the guide classifier to ``retrieve``.
 GENERIC_SHARE = 0.2  # a word this share of the guides' asking texts use names no subject (怎么办, 需要)
 FILLER_LOOKUP = "filler"  # words the dense channel leaves out (nlu/data/fillers.yml)
+TOPIC_ONLY_REGEX = "topic_only"  # 社保卡的事: a topic as a whole, no errand named (nlu/data/nlu.yml)
 COMPONENTS = ("repair_typos", "synonyms", "entities", "intents", "sections", "classify_guides", "retrieve")
 
 
@@ -51,6 +53,7 @@ class Understanding:
     section: str | None = None
     section_weak: bool = False  # the section is named only by weak cues (怎么申请, 还能报吗)
     subject: list[str] | None = None  # its words besides section cues and fillers (None: not looked at)
+    topic_only: bool = False  # names a topic as a whole (社保卡的事, 生小孩相关的手续), not an errand
     candidates: list[Candidate] = field(default_factory=list)
     channel_best: dict[str, ChannelBest] = field(default_factory=dict)  # per retrieval channel
 
@@ -96,6 +99,7 @@ class Understander:
                                            self.training.lookups.get("district", []))
         self.classifier = IntentClassifier(training_examples(self.training.intents, entries))
         self.sections = SectionDetector(self.training.lookups, self.training.regexes)
+        self.topic_only = [re.compile(pattern) for pattern in self.training.regexes.get(TOPIC_ONLY_REGEX, [])]
         self.fillers = frozenset(self.training.lookups.get(FILLER_LOOKUP, []))
         dense = None
         if "retrieve" in settings.pipeline and encoder is not None and cache is not None:
@@ -143,6 +147,7 @@ class Understander:
         if u.section is None and u.intent.startswith("ask_") and u.intent[4:] in SECTIONS:
             u.section = u.intent[4:]
         u.subject = self.subject_words(u.text)
+        u.topic_only = any(pattern.search(u.text) for pattern in self.topic_only)
 
     def subject_words(self, text: str) -> list[str]:
         """What a message is about, if anything: its words of two or more characters (single ones

@@ -38,7 +38,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 # is trained on these same files (its 5-fold cross-validated figures, a few points lower, are in
 # the docs). The issue's targets (item 95 %, clarify 90 %) are not met yet; raise these floors as
 # the figures improve.
-THRESHOLDS = {"item_accuracy": 0.94, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.8,
+THRESHOLDS = {"item_accuracy": 0.94, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.83,
               "handoff_recall": 1.0, "handoff_precision": 0.94, "section_accuracy": 0.95}
 # 47 of 50 until the second batch of referral entries (2026-12-04, session 11): the sample's
 # 报案 referral (police reports go to 110 / the local station) now outranks Taipei's own police
@@ -49,7 +49,7 @@ TPE_ITEM_ACCURACY = 0.92
 # 180 with session 12's; on session 12's machine session 11's code gave 176: the order of near-tied
 # clarify buttons — 0.006 apart — that a reply such as "3" picks from differs between machines).
 CONVERSATION_TURNS = 0.95
-HELD_OUT_TURNS = 0.90  # 222 of 242 turns pass (91.7 %)
+HELD_OUT_TURNS = 0.90  # 225 of 242 turns pass (93.0 %)
 
 
 def write_cases(path: Path, *lines: object) -> Path:

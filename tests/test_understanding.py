@@ -300,6 +300,32 @@ def test_a_section_asked_of_nothing_named_asks_what_the_errand_is(assistant: Ass
     assert (hours.outcome, hours.item) == ("answer", "faq-hours")
 
 
+def test_a_topic_named_as_a_whole_is_marked(understander: Understander) -> None:
+    for text in ("社保卡的事", "个税的事找谁", "公司工商登记的事想问问", "生小孩相关的手续"):
+        assert understander.understand(text).topic_only, text
+    for text in ("社保卡丢了", "我明天上午要去办社保的事,听邻居说现在人很多,想先约个号"):  # an errand; 的事 mid-question
+        assert not understander.understand(text).topic_only, text
+
+
+def test_a_topic_named_as_a_whole_is_asked_back_unless_it_is_the_guides_own_name(assistant: Assistant) -> None:
+    """社保卡的事 is asked back even when the model would answer its best guess; 二手房过户登记的事
+    names the guide itself and is answered."""
+    ranked = [Candidate("social-card-apply", 0.85, 0, 0), Candidate("social-card-reissue", 0.82, 0, 0)]
+    sure = {"answer": 0.9, "wrong": 0.05, "clarify": 0.04, "out_of_scope": 0.01}
+    settings, rules = assistant.settings.decision, assistant.rules
+    topic = _asking("社保卡的事", None)
+    topic.topic_only = True
+    decision = decide_with(topic, ranked, sure, settings, rules)
+    assert decision.outcome == "clarify" and decision.candidates[:2] == ["social-card-apply", "social-card-reissue"]
+    topic.topic_only = False
+    assert decide_with(topic, ranked, sure, settings, rules).outcome == "answer"
+    named = _asking("想问下二手房过户登记的事", None, ["property-transfer"])
+    named.topic_only = True
+    assert decide_with(named, [Candidate("property-transfer", 0.97, 0, 0)], sure, settings, rules).item == \
+        "property-transfer"
+    assert assistant.respond("社保卡的事").decision.outcome == "clarify"
+
+
 def test_a_guide_close_behind_a_referral_entry_goes_first() -> None:
     ranked = [Candidate("elsewhere-housing-fund-resignation", 0.8, 0, 0), Candidate("housing-fund-retire", 0.76, 0, 0),
               Candidate("event-retirement", 0.6, 0, 0)]
