@@ -517,3 +517,9 @@ def test_a_section_question_about_something_else_is_not_a_follow_up(dialogue: Di
     _, fines, where = talk(dialogue, "驾照到期了换证", "那违章罚款在哪交", "在哪换")
     assert not (fines.decision.outcome == "answer" and fines.decision.item == "drivers-license-renew")
     assert (where.decision.item, where.decision.section) == ("drivers-license-renew", "location")
+
+
+def test_words_most_guides_use_bring_no_subject_of_their_own(dialogue: Dialogue) -> None:
+    """办下来 is how any errand is spoken of: 整个办下来要多长时间 is still about 注销登记."""
+    _, how_long = talk(dialogue, "公司不干了想注销,怎么弄", "整个办下来要多长时间")
+    assert (how_long.decision.item, how_long.decision.section) == ("business-deregistration", "time_limit")

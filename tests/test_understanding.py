@@ -303,7 +303,8 @@ def test_a_section_asked_of_nothing_named_asks_what_the_errand_is(assistant: Ass
 def test_a_topic_named_as_a_whole_is_marked(understander: Understander) -> None:
     for text in ("社保卡的事", "个税的事找谁", "公司工商登记的事想问问", "生小孩相关的手续"):
         assert understander.understand(text).topic_only, text
-    for text in ("社保卡丢了", "我明天上午要去办社保的事,听邻居说现在人很多,想先约个号"):  # an errand; 的事 mid-question
+    # an errand, and 的事 inside a longer question
+    for text in ("社保卡丢了", "我明天上午要去办社保的事,听邻居说现在人很多,想先约个号"):
         assert not understander.understand(text).topic_only, text
 
 
