@@ -519,6 +519,13 @@ def test_a_section_question_about_something_else_is_not_a_follow_up(dialogue: Di
     assert (where.decision.item, where.decision.section) == ("drivers-license-renew", "location")
 
 
+def test_after_a_centre_faq_a_section_question_is_a_question_of_its_own(dialogue: Dialogue) -> None:
+    """An FAQ answer has no sections: 礼拜六开不开 after 几点上班 asks about Saturdays."""
+    hours, saturday = talk(dialogue, "中心早上几点上班", "礼拜六开不开")
+    assert hours.decision.item == "faq-hours"
+    assert saturday.decision.item == "faq-weekend-service"
+
+
 def test_words_most_guides_use_bring_no_subject_of_their_own(dialogue: Dialogue) -> None:
     """办下来 is how any errand is spoken of: 整个办下来要多长时间 is still about 注销登记."""
     _, how_long = talk(dialogue, "公司不干了想注销,怎么弄", "整个办下来要多长时间")

@@ -64,8 +64,9 @@ def follows_up(state: ConversationState, u: Understanding, decision: Decision, g
     (asked only when it decides), is about that guide. Within a 一件事, a question about one of
     its items (``bundled``: 刻章要钱吗) is about that item. Only service items and 一件事 count
     as naming another guide: FAQ names are service words (网上办, 预约, 周六) that follow-ups use
-    all the time; a section asked of a guide named (那离婚呢，周六能办吗) is about that guide."""
-    if state.item is None or decision.outcome in ("handoff", "smalltalk"):
+    all the time; a section asked of a guide named (那离婚呢，周六能办吗) is about that guide.
+    An FAQ has no sections to follow up on: after 几点开门, 中午休息不 is a question of its own."""
+    if state.item not in guides or decision.outcome in ("handoff", "smalltalk"):
         return decision
     if (member := bundled()) is not None:
         return Decision("answer", item=member, section=u.section, candidates=[member],
