@@ -526,6 +526,15 @@ def test_after_a_centre_faq_a_section_question_is_a_question_of_its_own(dialogue
     assert saturday.decision.item == "faq-weekend-service"
 
 
+def test_the_next_step_of_a_life_event_is_not_a_follow_up(dialogue: Dialogue) -> None:
+    """出生医学证明 and 新生儿落户 are both steps of 出生一件事: 报户口要多久 moves on to the second,
+    though 户口 appears in the first guide too; 要多久 alone stays."""
+    _, hukou = talk(dialogue, "孩子的出生医学证明怎么办", "报户口要多久")
+    assert (hukou.decision.item, hukou.decision.section) == ("hukou-newborn", "time_limit")
+    _, same = talk(dialogue, "孩子的出生医学证明怎么办", "要多久", sender="other")
+    assert (same.decision.item, same.decision.section) == ("birth-medical-cert", "time_limit")
+
+
 def test_words_most_guides_use_bring_no_subject_of_their_own(dialogue: Dialogue) -> None:
     """办下来 is how any errand is spoken of: 整个办下来要多长时间 is still about 注销登记."""
     _, how_long = talk(dialogue, "公司不干了想注销,怎么弄", "整个办下来要多长时间")

@@ -368,8 +368,17 @@ class Dialogue:
         rank = self.settings.new_subject_rank
         return self._answered(state, text, None, u, fresh) or follows_up(
             state, u, fresh, self.guides,
-            lambda: state.item not in fresh.candidates[:rank] and self._new_subject(state, u),
+            lambda: (state.item not in fresh.candidates[:rank] and self._new_subject(state, u))
+            or self._next_step(state, u, fresh),
             lambda: self._bundle_member(state, u, fresh))
+
+    def _next_step(self, state: ConversationState, u: Understanding, fresh: Decision) -> bool:
+        """The message is the next step of a life event: it gets a confident answer about another
+        item of a 一件事 the current item belongs to (报户口要多久 after 出生医学证明: both are steps of
+        出生一件事), and has words of its own, so it is not a follow-up of the current item."""
+        if fresh.outcome != "answer" or fresh.item in (None, state.item) or not u.subject:
+            return False
+        return any(state.item in items and fresh.item in items for items in self.assistant.bundles.values())
 
     def _bundle_member(self, state: ConversationState, u: Understanding, fresh: Decision) -> str | None:
         """The item of the 一件事 under discussion a message is about: named, ranked first with
