@@ -318,6 +318,15 @@ class Dialogue:
         return Turn(u, Decision("answer" if item else "clarify", item=item, confidence=1.0,
                                 intent=f"form_{name}" if name else "form"), messages)
 
+    def _subject_words(self, u: Understanding) -> list[str]:
+        """The message's words of two or more characters (single ones are particles) besides its
+        section cue and fillers (刻章 in 刻章要钱吗). Broader than ``Understanding.subject``, which
+        also drops words most guides use (材料 in 护照要带什么材料): telling a new subject from a
+        follow-up was tuned on these (``dialogue.new_subject_chars``)."""
+        understander = self.assistant.understander
+        rest = understander.sections.pattern.sub(" ", u.text) if understander.sections.pattern else u.text
+        return [w for w in understander.segmenter.words(rest) if len(w) > 1 and w not in understander.fillers]
+
     def _new_subject(self, state: ConversationState, u: Understanding) -> bool:
         """The message's own subject is something the guide under discussion never mentions:
         那违章罚款在哪交 is not about the driving licence, 多久能拿到 is."""
@@ -326,7 +335,7 @@ class Dialogue:
         if state.item not in self._asking:
             self._asking[state.item] = " ".join(entry_passages(self.assistant.entries[state.item]))
         asking = self._asking[state.item]
-        return sum(len(w) for w in u.subject or [] if w not in asking) > self.settings.new_subject_chars
+        return sum(len(w) for w in self._subject_words(u) if w not in asking) > self.settings.new_subject_chars
 
     def _frustrated(self, state: ConversationState, u: Understanding) -> bool:
         """Clear frustration: a ``frustration`` cue (听不懂, 答非所问), or the same message again."""
@@ -388,7 +397,7 @@ class Dialogue:
         named = u.named_slugs() & set(members)
         if len(named) == 1:
             return named.pop()
-        if u.candidates and u.candidates[0].slug in members and u.subject:
+        if u.candidates and u.candidates[0].slug in members and self._subject_words(u):
             return u.candidates[0].slug
         if fresh.outcome == "clarify":
             return next((slug for slug in fresh.candidates if slug in members), None)
