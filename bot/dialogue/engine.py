@@ -61,7 +61,8 @@ def follows_up(state: ConversationState, u: Understanding, decision: Decision, g
                bundled: Callable[[], str | None] = lambda: None) -> Decision:
     """Read a decision against the guide being discussed: a question about one of its sections
     (要带什么, 能网上办吗) or 都告诉我, naming no other guide and no ``new_subject`` of its own
-    (asked only when it decides), is about that guide. Within a 一件事, a question about one of
+    (something the guide never mentions, or the next item of a 一件事 it belongs to; asked only
+    when it decides), is about that guide. Within a 一件事, a question about one of
     its items (``bundled``: 刻章要钱吗) is about that item. Only service items and 一件事 count
     as naming another guide: FAQ names are service words (网上办, 预约, 周六) that follow-ups use
     all the time; a section asked of a guide named (那离婚呢，周六能办吗) is about that guide.
