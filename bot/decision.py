@@ -225,8 +225,9 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
 
 def topic_only(u: Understanding, best: Candidate) -> bool:
     """社保卡的事, 公司工商登记的事想问问: a topic, not an errand, so even a likely best guess is
-    asked back; unless the topic is the best guide's own name (二手房过户登记的事)."""
-    return u.topic_only and best.slug not in u.named_slugs()
+    asked back; unless the topic is the best guide's own name (二手房过户登记的事). A list of
+    things (结婚证离婚证, 出生证明和户口) is always asked back: which of them, and what about it?"""
+    return u.listing or (u.topic_only and best.slug not in u.named_slugs())
 
 
 def centre_wide(slug: str, rules: CandidateRules) -> bool:

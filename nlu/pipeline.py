@@ -18,6 +18,7 @@ from daoban.settings import NluSettings
 from knowledge.schema import Entry
 from nlu.entities import PERSONAL_LABELS, Entity, EntityRecognizer
 from nlu.intents import ASK, IntentClassifier, training_examples
+from nlu.listing import ListingDetector
 from nlu.normalize import normalize
 from nlu.privacy import mask_personal
 from nlu.retrieval.classifier import GuideClassifier
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 GENERIC_SHARE = 0.2  # a word this share of the guides' asking texts use names no subject (怎么办, 需要)
 FILLER_LOOKUP = "filler"  # words the dense channel leaves out (nlu/data/fillers.yml)
 TOPIC_ONLY_REGEX = "topic_only"  # 社保卡的事: a topic as a whole, no errand named (nlu/data/nlu.yml)
+THING_LOOKUP = "thing"  # 户口, 社保: things citizens name that the guides never write alone (nlu/data/nlu.yml)
 COMPONENTS = ("repair_typos", "synonyms", "entities", "intents", "sections", "classify_guides", "retrieve")
 
 
@@ -54,6 +56,7 @@ class Understanding:
     section_weak: bool = False  # the section is named only by weak cues (怎么申请, 还能报吗)
     subject: list[str] | None = None  # its words besides section cues and fillers (None: not looked at)
     topic_only: bool = False  # names a topic as a whole (社保卡的事, 生小孩相关的手续), not an errand
+    listing: bool = False  # only lists things (结婚证离婚证, 出生证明和户口), no errand named
     candidates: list[Candidate] = field(default_factory=list)
     channel_best: dict[str, ChannelBest] = field(default_factory=dict)  # per retrieval channel
 
@@ -101,6 +104,12 @@ class Understander:
         self.sections = SectionDetector(self.training.lookups, self.training.regexes)
         self.topic_only = [re.compile(pattern) for pattern in self.training.regexes.get(TOPIC_ONLY_REGEX, [])]
         self.fillers = frozenset(self.training.lookups.get(FILLER_LOOKUP, []))
+        self.listing = ListingDetector(
+            [normalize(text).text for entry in entries.values() if entry.kind in ("item", "event")
+             for text in (entry.name, *entry.aliases)],
+            [term for term, categories in vocabulary.terms.items() if "document" in categories],
+            [normalize(word).text for pair in self.training.synonyms.items() for word in pair]
+            + self.training.lookups.get(THING_LOOKUP, []))
         dense = None
         if "retrieve" in settings.pipeline and encoder is not None and cache is not None:
             dense = DenseIndex(entries, encoder, cache)
@@ -148,6 +157,7 @@ class Understander:
             u.section = u.intent[4:]
         u.subject = self.subject_words(u.text)
         u.topic_only = any(pattern.search(u.text) for pattern in self.topic_only)
+        u.listing = self.listing.is_listing(u.text)
 
     def subject_words(self, text: str) -> list[str]:
         """What a message is about, if anything: its words of two or more characters (single ones

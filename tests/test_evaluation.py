@@ -38,7 +38,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 # is trained on these same files (its 5-fold cross-validated figures, a few points lower, are in
 # the docs). The targets (item 95 %, clarify 90 %) are not met yet; raise these floors as
 # the figures improve.
-THRESHOLDS = {"item_accuracy": 0.94, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.83,
+THRESHOLDS = {"item_accuracy": 0.95, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.88,
               "handoff_recall": 1.0, "handoff_precision": 0.94, "section_accuracy": 0.95}
 # 47 of 50 until the second batch of referral entries (2026-12-04, session 11): the sample's
 # 报案 referral (police reports go to 110 / the local station) now outranks Taipei's own police

@@ -6,6 +6,7 @@ import pytest
 
 from knowledge.loader import LoadResult
 from knowledge.schema import FaqEntry
+from nlu.listing import ListingDetector
 from nlu.normalize import MAX_INPUT_CHARS, normalize
 from nlu.segment import Segmenter
 from nlu.typo import TypoRepairer, sound_key
@@ -115,3 +116,23 @@ def test_written_words_are_words_not_any_neighbouring_characters(segmenter: Segm
     entries = {"x": FaqEntry(slug="x", name="外籍人员设籍", version="2026-01-01", answer="通过护士执业考试后设籍登记")}
     written = written_words(entries, segmenter.words)
     assert {"设籍", "护士"} <= written and "过护" not in written
+
+
+def test_a_list_of_things_is_told_from_an_errand() -> None:
+    detector = ListingDetector(errands=["居民身份证补领", "身份证补办", "补领结婚证、离婚证"],
+                               materials=["结婚证", "出生医学证明", "申请书", "照片"],
+                               words=["户口", "户口本", "身份证", "出生证明", "离婚证"])
+    for text in ("结婚证离婚证", "出生证明和户口", "户口本,身份证", "身份证补办还有户口本?"):
+        assert detector.is_listing(text), text
+    # one thing, an errand with its action, or things with something said about them
+    for text in ("身份证", "身份证补办", "身份证丢了", "户口本和身份证丢了", "照片申请书", "结婚证补办"):
+        assert not detector.is_listing(text), text
+    assert not ListingDetector([], [], []).is_listing("户口")
+
+
+def test_a_long_hostile_list_is_judged_in_linear_time() -> None:
+    """A term made of two other terms gives 2^n ways to cut n copies of it; a backtracking regex
+    never returned on this (found while writing the detector)."""
+    detector = ListingDetector(["离婚登记", "离婚登记申请书"], ["申请书"], [])
+    assert detector.is_listing("离婚登记申请书" * 300)
+    assert not detector.is_listing("离婚登记申请书" * 300 + "丢了")

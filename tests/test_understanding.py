@@ -327,6 +327,26 @@ def test_a_topic_named_as_a_whole_is_asked_back_unless_it_is_the_guides_own_name
     assert assistant.respond("社保卡的事").decision.outcome == "clarify"
 
 
+def test_a_list_of_things_is_asked_back_even_when_it_names_the_best_guide(
+        assistant: Assistant, understander: Understander) -> None:
+    """结婚证离婚证 names the 补领 guide outright, and the model may be sure of it; but which
+    errand about which of them is not said, so the close guides are offered."""
+    for text in ("结婚证离婚证", "出生证明和户口", "户口本身份证"):
+        assert understander.understand(text).listing, text
+    for text in ("身份证补办", "低保申请", "身份证有效期满了"):
+        assert not understander.understand(text).listing, text
+    ranked = [Candidate("marriage-cert-reissue", 0.94, 0, 0), Candidate("divorce-registration", 0.87, 0, 0),
+              Candidate("marriage-registration", 0.86, 0, 0)]
+    sure = {"answer": 0.9, "wrong": 0.05, "clarify": 0.04, "out_of_scope": 0.01}
+    listing = _asking("结婚证离婚证", None, ["marriage-cert-reissue"])
+    listing.listing = True
+    decision = decide_with(listing, ranked, sure, assistant.settings.decision, assistant.rules)
+    assert decision.outcome == "clarify" and "marriage-registration" in decision.candidates
+    listing.listing = False
+    assert decide_with(listing, ranked, sure, assistant.settings.decision, assistant.rules).outcome == "answer"
+    assert assistant.respond("出生证明和户口").decision.outcome == "clarify"
+
+
 def test_a_guide_close_behind_a_referral_entry_goes_first() -> None:
     ranked = [Candidate("elsewhere-housing-fund-resignation", 0.8, 0, 0), Candidate("housing-fund-retire", 0.76, 0, 0),
               Candidate("event-retirement", 0.6, 0, 0)]
