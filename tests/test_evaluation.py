@@ -40,9 +40,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 # What the committed config.yml and decision model reach today (docs/understanding.md), so a
 # change that makes understanding worse fails. These are in-sample figures: the decision model
 # is trained on these same files (its 5-fold cross-validated figures, a few points lower, are in
-# the docs). The targets (item 95 %, clarify 90 %) are not met yet; raise these floors as
-# the figures improve.
-THRESHOLDS = {"item_accuracy": 0.95, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.88,
+# the docs). Item accuracy meets the 95 % both ways since session 15; clarify meets 90 %
+# in-sample (90.6 %) but not cross-validated (87.5 %). Raise these floors as the figures improve.
+THRESHOLDS = {"item_accuracy": 0.95, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.90,
               "handoff_recall": 1.0, "handoff_precision": 0.94, "section_accuracy": 0.95}
 # 47 of 50 until the second batch of referral entries (2026-12-04, session 11): the sample's
 # 报案 referral (police reports go to 110 / the local station) now outranks Taipei's own police
