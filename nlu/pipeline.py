@@ -108,8 +108,8 @@ class Understander:
             [normalize(text).text for entry in entries.values() if entry.kind in ("item", "event")
              for text in (entry.name, *entry.aliases)],
             [term for term, categories in vocabulary.terms.items() if "document" in categories],
-            [normalize(word).text for pair in self.training.synonyms.items() for word in pair]
-            + self.training.lookups.get(THING_LOOKUP, []))
+            [normalize(word).text for word in (*(w for pair in self.training.synonyms.items() for w in pair),
+                                               *self.training.lookups.get(THING_LOOKUP, []))])
         dense = None
         if "retrieve" in settings.pipeline and encoder is not None and cache is not None:
             dense = DenseIndex(entries, encoder, cache)
