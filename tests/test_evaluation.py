@@ -33,7 +33,7 @@ HELD_OUT_CONVERSATIONS = [EVAL_DIR / "conversations-heldout.jsonl", EVAL_DIR / "
 # Short questions written blind to tests/ and nlu/data by two helpers (session 15), near-copies of
 # development cases removed; never trained or tuned on (docs/understanding.md, "Held-out short questions").
 HELD_OUT_SHORT = EVAL_DIR / "heldout" / "short.jsonl"
-HELD_OUT_SHORT_FLOORS = {"item_accuracy": 0.95, "clarify_accuracy": 0.55}  # 62 of 65, 35 of 63
+HELD_OUT_SHORT_FLOORS = {"item_accuracy": 0.95, "clarify_accuracy": 0.57}  # 62 of 65, 36 of 63
 SAMPLE_SETS = sorted(p for p in EVAL_DIR.glob("*.jsonl")
                      if p.name != "tpe.jsonl" and not p.name.startswith("conversations"))
 ARTIFACTS = ROOT / "test-artifacts"
@@ -41,8 +41,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 # change that makes understanding worse fails. These are in-sample figures: the decision model
 # is trained on these same files (its 5-fold cross-validated figures, a few points lower, are in
 # the docs). Item accuracy meets the issue's 95 % both ways since session 15; clarify meets 90 %
-# in-sample (90.6 %) but not cross-validated (87.5 %). Raise these floors as the figures improve.
-THRESHOLDS = {"item_accuracy": 0.95, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.90,
+# in-sample (92.2 %) but not cross-validated (89.1 %). Raise these floors as the figures improve.
+THRESHOLDS = {"item_accuracy": 0.95, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.92,
               "handoff_recall": 1.0, "handoff_precision": 0.94, "section_accuracy": 0.95}
 # 47 of 50 until the second batch of referral entries (2026-12-04, session 11): the sample's
 # 报案 referral (police reports go to 110 / the local station) now outranks Taipei's own police
