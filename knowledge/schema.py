@@ -251,6 +251,7 @@ class SituationOption(Strict):
 
     key: Key
     label: Text
+    aliases: list[Text] = []  # how a citizen types this answer (外地户口, 老家在外省 for 外省市户籍)
     add_materials: list[Material] = []
     remove_materials: list[Key] = []
     add_conditions: list[str] = []

@@ -27,6 +27,7 @@ from bot.handoff.takeover import QueueRelay
 from bot.service_requests.store import ServiceRequestStore
 from bot.tracker import ConversationKey, tracker_store_from_url
 from daoban.settings import Settings
+from knowledge.schema import Situation, SituationOption
 
 OPTIONS = ["housing-fund-rent", "housing-fund-purchase", "housing-fund-retire"]
 
@@ -345,6 +346,25 @@ def test_a_number_picks_the_option_whose_range_it_falls_in(assistant: Assistant)
     place = assistant.entries["id-card-reissue"].situations[0]
     assert chosen_option("我62岁", None, place) is None  # these options state no ranges
     assert chosen_option("外省的", None, place) == place.options[1].key
+
+
+def test_a_typed_answer_picks_the_option_its_aliases_describe() -> None:
+    """老家河南的，不是本地户口 names neither label (本市户籍 / 外省市户籍) but says 老家 and 不是本地."""
+    place = Situation(key="hukou-place", question="您的户口在本市还是外省市？", options=[
+        SituationOption(key="local", label="本市户籍", aliases=["本地人", "本地户口", "户口就在这"]),
+        SituationOption(key="non-local", label="外省市户籍（跨省通办异地补领）",
+                        aliases=["外地户口", "老家在外省", "不是本地户口"])])
+    assert chosen_option("老家河南的,不是本地户口", None, place) == "non-local"
+    assert chosen_option("我是本地人", None, place) == "local"
+    assert chosen_option("本地户口", None, place) == "local"
+    assert chosen_option("离婚登记要带什么", None, place) is None  # a new question picks nothing
+    age = Situation(key="age", question="申请人是否已满16周岁？", options=[
+        SituationOption(key="under", label="未满16周岁"), SituationOption(key="over", label="已满16周岁")])
+    assert [chosen_option(t, None, age) for t in ("不到16岁", "未满16周岁", "16岁以下", "16岁", "17")] == \
+        ["under", "under", "under", "over", "over"]
+    without = Situation(key="hukou-place", question=place.question,
+                        options=[option.model_copy(update={"aliases": []}) for option in place.options])
+    assert chosen_option("老家河南的,不是本地户口", None, without) is None
 
 
 def test_a_bundle_answer_leads_into_each_of_its_items(dialogue: Dialogue, assistant: Assistant) -> None:

@@ -429,12 +429,13 @@ class Dialogue:
         item = pending.item or ""
         entry = self.assistant.entries.get(item)
         situation = next((s for s in getattr(entry, "situations", []) if s.key == pending.situation), None)
-        option = chosen_option(text, button, situation) if situation is not None else None
+        skip = skipped(text, button)  # 不知道有没有遗嘱 skips, though it holds the option 没有遗嘱
+        option = chosen_option(text, button, situation) if situation is not None and not skip else None
         intent = "choose_situation"
         own_question = button is not None or fresh is None or self._own_question(item, u, fresh)
         if option is not None and situation is not None:
             state.choices.setdefault(item, {})[situation.key] = option
-        elif skipped(text, button) or (pending.reasked and not own_question):
+        elif skip or (pending.reasked and not own_question):
             state.guided.append(item)
         elif not own_question:
             intent = REASK

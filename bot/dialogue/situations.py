@@ -16,14 +16,16 @@ from bot.dialogue.choices import chosen_by_number, distinctive
 from bot.dialogue.payloads import Payload, payload
 from bot.dialogue.state import ConversationState
 from knowledge.schema import Entry, ServiceItem, Situation
+from nlu.normalize import normalize
 
 SKIP = "跳过，看完整清单"
 UNCLEAR = "抱歉，没能确定您属于哪种情况，请点选下面的选项（不确定可以点“跳过”看完整清单）："
+NO_BOUND = 10**6  # an age or count no range reaches
 _SKIP_WORDS = ("跳过", "不知道", "不清楚", "不确定", "都不是")
 _DIGITS = dict(zip("零一二两三四五六七八九", (0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _UNITS = {"十": 10, "百": 100}
 _NUMBER = re.compile(r"\d+|[零一二两三四五六七八九十百]+")
-_BOUND = re.compile(r"(?:(?P<below>未满|不满)|满)(?P<n>\d+)|(?P<n2>\d+)(?:周?岁)?(?P<under>以下)")
+_BOUND = re.compile(r"(?:(?P<below>未满|不满|不到)|满)(?P<n>\d+)|(?P<n2>\d+)(?:周?岁)?(?P<under>以下)")
 
 
 def changes(situation: Situation, section: str | None) -> bool:
@@ -84,32 +86,47 @@ def number_in(text: str) -> int | None:
 
 def bounds(label: str) -> tuple[int, int] | None:
     """The range a label states (未满60周岁, 年满60周岁、不满70周岁, 年满70周岁及以上), as [low, high)."""
-    low, high = 0, 10**6
+    low, high = 0, NO_BOUND
     for match in _BOUND.finditer(label):
         value = int(match.group("n") or match.group("n2"))
         if match.group("below") or match.group("under"):
             high = min(high, value)
         else:
             low = max(low, value)
-    return (low, high) if (low, high) != (0, 10**6) else None
+    return (low, high) if (low, high) != (0, NO_BOUND) else None
 
 
 def chosen_by_range(text: str, situation: Situation) -> str | None:
-    """我七十二了 picks 年满70周岁及以上: when every option states a range, the one the number falls in."""
+    """我七十二了 picks 年满70周岁及以上: when every option states a range, the one the number falls
+    in; a reply that states an upper bound itself (不到16岁, 16岁以下) picks the range holding it."""
     ranges = {option.key: bounds(option.label) for option in situation.options}
     value = number_in(text)
     if value is None or any(r is None for r in ranges.values()):
         return None
-    hits = [key for key, r in ranges.items() if r is not None and r[0] <= value < r[1]]
+    stated = bounds(text)
+    low, high = stated if stated is not None and stated[1] < NO_BOUND else (value, value + 1)
+    hits = [key for key, r in ranges.items() if r is not None and r[0] <= low and high <= r[1]]
     return hits[0] if len(hits) == 1 else None
 
 
+def chosen_by_alias(text: str, situation: Situation) -> str | None:
+    """The option one of whose aliases the reply contains whole, the longest such alias winning:
+    不是本地户口 (外省市) over 本地户口 (本市) in 老家河南的，不是本地户口, which character bigrams
+    alone cannot tell apart."""
+    text = normalize(text).text
+    found = sorted(((len(alias), option.key) for option in situation.options for alias in option.aliases
+                    if normalize(alias).text in text), reverse=True)
+    if not found or (len(found) > 1 and found[1][0] == found[0][0] and found[1][1] != found[0][1]):
+        return None
+    return found[0][1]
+
+
 def chosen_option(text: str, button: Payload | None, situation: Situation) -> str | None:
-    """The option key a reply picks: its button, its number, the range a number falls in, or
-    its label's distinctive words."""
+    """The option key a reply picks: its button, its number, the range a number falls in, an
+    alias it contains, or the distinctive words of its label and aliases (外省的 → 外省市户籍)."""
     keys = [option.key for option in situation.options]
     if button is not None:
         option = button.entities.get("option")
         return option if button.intent == "choose_situation" and option in keys else None
-    return (chosen_by_number(text, keys) or chosen_by_range(text, situation)
-            or distinctive(text, {o.key: [o.label] for o in situation.options}))
+    return (chosen_by_number(text, keys) or chosen_by_range(text, situation) or chosen_by_alias(text, situation)
+            or distinctive(text, {o.key: [o.label, *o.aliases] for o in situation.options}))
