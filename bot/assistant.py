@@ -119,7 +119,8 @@ class Assistant:
         if len(names) == 1:
             text = replies.CLARIFY_ONE.format(name=names[0][1])
             return BotMessage(text, [*buttons, Button(replies.NOT_THESE, payload("deny"))])
-        return BotMessage(replies.CLARIFY, buttons)
+        more = "、".join(self.entries[slug].name for slug in decision.more if slug in self.entries)
+        return BotMessage(replies.CLARIFY + (replies.CLARIFY_MORE.format(names=more) if more else ""), buttons)
 
 
 def load_entries(directories: list[Path]) -> dict[str, Entry]:

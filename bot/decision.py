@@ -34,11 +34,12 @@ class Decision:
     target: Target | None = None
     confidence: float = 0.0
     intent: str | None = None
+    more: list[str] = field(default_factory=list)  # a clarify's topic guides beyond its buttons, named in text
 
     def as_dict(self) -> dict:
         return {"outcome": self.outcome, "item": self.item, "section": self.section,
                 "candidates": self.candidates, "target": self.target,
-                "confidence": round(self.confidence, 3), "intent": self.intent}
+                "confidence": round(self.confidence, 3), "intent": self.intent, "more": self.more}
 
 
 @dataclass(frozen=True)
@@ -207,14 +208,15 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
     # single likeliest reading, saying so beats buttons that are probably all wrong.
     # (No buttons when the best reading is a service handled elsewhere: no guide answers it.)
     if p and not elsewhere and p[OUT_OF_SCOPE] < 0.5 and p[OUT_OF_SCOPE] < max(p.values()):
-        close = topic_options(u.search_text or u.text, candidates, rules, settings.max_options,
-                              settings.topic_share) or [
-            c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin
-            and c.slug not in rules.elsewhere]  # buttons lead to guides that answer
+        limit = settings.max_options
+        topic = topic_options(u.search_text or u.text, candidates, rules, 2 * limit, settings.topic_share)
+        close = topic or [c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin
+                          and c.slug not in rules.elsewhere]  # buttons lead to guides that answer
         if candidates[0].slug not in close:  # the best reading is always offered (外地户口想办个居证: 居住证,
-            close = [candidates[0].slug, *close[:settings.max_options - 1]]  # then the 户口 guides)
-        return Decision("clarify", section=u.section, candidates=close[:settings.max_options],
-                        confidence=1.0 - p[OUT_OF_SCOPE], intent=intent)
+            close = [candidates[0].slug, *close]  # then the 户口 guides)
+        # A topic shared by more guides than there are buttons (身份证: four) names the rest in text.
+        return Decision("clarify", section=u.section, candidates=close[:limit], confidence=1.0 - p[OUT_OF_SCOPE],
+                        intent=intent, more=[slug for slug in close[limit:2 * limit] if slug in topic])
 
     target = settings.handoff_intents.get(intent)
     if target is not None and confidence >= settings.handoff_fallback_threshold:

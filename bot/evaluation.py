@@ -110,6 +110,7 @@ class TurnResult:
     def as_dict(self) -> dict:
         got = self.got.as_dict()
         got.pop("intent")
+        got.pop("more")  # the format's ``got`` fields only: ``candidates`` are the options offered
         return {"id": self.id, "turn": self.turn, "text": self.text, "expect": self.expect, "got": got,
                 "pass": self.passed}
 

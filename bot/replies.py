@@ -15,6 +15,7 @@ SMALLTALK = {
 }
 CLARIFY = "请问您要办理的是下面哪一项？"
 CLARIFY_ONE = "请问您要办理的是“{name}”吗？"
+CLARIFY_MORE = "\n相关的还有：{names}。如是其中之一，直接回复名称即可。"
 NOT_THESE = "都不是"
 NO_CONTEXT = "请问您要办理什么事项？例如“身份证补办”“公积金提取”。"
 DECLINED = "好的。请换个说法告诉我您要办的事，例如“给孩子上户口”“营业执照变更”。"

@@ -348,6 +348,20 @@ def test_a_number_picks_the_option_whose_range_it_falls_in(assistant: Assistant)
     assert chosen_option("外省的", None, place) == place.options[1].key
 
 
+def test_a_topic_with_more_guides_than_buttons_names_the_rest_and_a_typed_name_picks_one(
+        dialogue: Dialogue, assistant: Assistant) -> None:
+    """身份证 has four guides and the clarify three buttons: the fourth is named in the text, and
+    typing its name answers it (which one is left over depends on near-tied scores)."""
+    asked = talk(dialogue, "身份证怎么办", sender="four-guides")[0]
+    id_cards = {"id-card-first", "id-card-reissue", "id-card-renew", "id-card-temp"}
+    assert asked.decision.outcome == "clarify" and len(asked.decision.candidates) == 3
+    assert set(asked.decision.candidates) | set(asked.decision.more) == id_cards and len(asked.decision.more) == 1
+    left_over = assistant.entries[asked.decision.more[0]].name
+    assert left_over in asked.messages[0].text and len(asked.messages[0].buttons) == 3
+    picked = talk(dialogue, left_over, sender="four-guides")[0]
+    assert (picked.decision.outcome, picked.decision.item) == ("answer", asked.decision.more[0])
+
+
 def test_a_typed_answer_picks_the_option_its_aliases_describe() -> None:
     """老家河南的，不是本地户口 names neither label (本市户籍 / 外省市户籍) but says 老家 and 不是本地."""
     place = Situation(key="hukou-place", question="您的户口在本市还是外省市？", options=[

@@ -508,7 +508,9 @@ class Dialogue:
         return BotMessage(replies.THANKS_FOR_FEEDBACK)
 
     def _remember(self, state: ConversationState, decision: Decision) -> None:
-        state.pending = Pending(decision.candidates, decision.section) if decision.outcome == "clarify" else None
+        # the guides named in text as well as the buttons: a typed 换领的 picks one of them
+        state.pending = Pending([*decision.candidates, *decision.more], decision.section) \
+            if decision.outcome == "clarify" else None
         if decision.outcome == "answer":
             state.item = decision.item
         if decision.outcome == "out_of_scope" or (decision.outcome == "clarify" and not decision.candidates):
