@@ -63,7 +63,7 @@ class CandidateRules:
 
 def topic_options(text: str, candidates: list[Candidate], rules: CandidateRules, limit: int,
                   share: float) -> list[str]:
-    """Clarify buttons for a question about a topic several guides share (户口怎么弄, 退休的事,
+    """Clarify options (at most ``limit``) for a question about a topic several guides share (户口怎么弄, 退休的事,
     不动产登记): the guides whose names carry most of the name words the question uses (weighted
     by rarity), any guide of the centre — the ranking may have missed them all (户口的手续去哪办) —
     best ranked first among equals, and only those carrying at least ``share`` of the best one's
@@ -216,7 +216,7 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
             close = [candidates[0].slug, *close]  # then the 户口 guides)
         # A topic shared by more guides than there are buttons (身份证: four) names the rest in text.
         return Decision("clarify", section=u.section, candidates=close[:limit], confidence=1.0 - p[OUT_OF_SCOPE],
-                        intent=intent, more=[slug for slug in close[limit:2 * limit] if slug in topic])
+                        intent=intent, more=close[limit:2 * limit] if topic else [])
 
     target = settings.handoff_intents.get(intent)
     if target is not None and confidence >= settings.handoff_fallback_threshold:
