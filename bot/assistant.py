@@ -58,7 +58,8 @@ class Assistant:
             items=frozenset(slug for slug, e in entries.items() if isinstance(e, ServiceItem)),
             elsewhere=frozenset(slug for slug, e in entries.items() if isinstance(e, FaqEntry) and e.handled_elsewhere),
             topics={slug: frozenset(word for word in understander.segmenter.search_words(e.name) if len(word) > 1)
-                    for slug, e in entries.items()})
+                    for slug, e in entries.items()},
+            frequency={slug: e.frequency for slug, e in entries.items()})
 
     @property
     def bundles(self) -> Mapping[str, list[str]]:

@@ -18,11 +18,13 @@ from typing import Literal
 
 from bot.decision_model import ANSWER, OUT_OF_SCOPE, DecisionModel, features
 from daoban.settings import DecisionSettings
+from knowledge.schema import Frequency
 from nlu.pipeline import Understanding
 from nlu.retrieval.hybrid import Candidate
 
 Outcome = Literal["answer", "clarify", "handoff", "out_of_scope", "smalltalk"]
 Target = Literal["hotline", "agent"]
+FREQUENCY_ORDER: dict[str, int] = {"high": 0, "normal": 1, "low": 2}
 
 
 @dataclass
@@ -53,6 +55,7 @@ class CandidateRules:
     items: Collection[str] = frozenset()
     elsewhere: Collection[str] = frozenset()
     topics: Mapping[str, frozenset[str]] = field(default_factory=dict)  # guide → the words of its name
+    frequency: Mapping[str, Frequency] = field(default_factory=dict)  # guide → how often it is handled (高频)
 
     @cached_property
     def topic_weights(self) -> dict[str, float]:
@@ -66,13 +69,15 @@ def topic_options(text: str, candidates: list[Candidate], rules: CandidateRules,
     """Clarify options (at most ``limit``) for a question about a topic several guides share (户口怎么弄, 退休的事,
     不动产登记): the guides whose names carry most of the name words the question uses (weighted
     by rarity), any guide of the centre — the ranking may have missed them all (户口的手续去哪办) —
-    best ranked first among equals, and only those carrying at least ``share`` of the best one's
+    among equals the centre's commonest errands first (身份证: 补领 and 换领 before 临时), then the
+    best ranked, and only those carrying at least ``share`` of the best one's
     weight (社保卡: not 最低生活保障 for its 保障). Empty when fewer than two are left: then the
     guides closest in score are offered."""
     weights = rules.topic_weights
     words = {word for word in weights if word in text}
     rank = {c.slug: i for i, c in enumerate(candidates)}
-    carried = [(-sum(weights[w] for w in words & names), rank.get(slug, len(rank)), slug)
+    carried = [(-sum(weights[w] for w in words & names), FREQUENCY_ORDER[rules.frequency.get(slug, "normal")],
+                rank.get(slug, len(rank)), slug)
                for slug, names in rules.topics.items() if slug not in rules.elsewhere]
     ranked = sorted(entry for entry in carried if entry[0] < 0)
     ranked = [entry for entry in ranked if entry[0] <= share * ranked[0][0]] if ranked else []

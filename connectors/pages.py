@@ -12,12 +12,15 @@ from fastapi.responses import HTMLResponse
 
 from daoban.settings import Settings
 from knowledge.answer import SECTION_TITLES, Answer, hours_lines
-from knowledge.store import KnowledgeStore
+from knowledge.store import EntrySummary, KnowledgeStore
 
 SectionQuery = Annotated[str | None, Query(pattern="^[a-z_]{1,20}$", description="只看某一部分，如 fee")]
-POPULAR = ["id-card-reissue", "social-card-reissue", "housing-fund-rent", "marriage-registration", "hukou-newborn",
-           "business-licence", "event-open-restaurant", "elderly-allowance"]  # shown on the demo page if present
 SAMPLE_NOTICE = "示例数据，仅供演示：内容为典型区级政务服务中心的示例办事指南，不是正式指南。"
+
+
+def common_errands(store: KnowledgeStore) -> list[EntrySummary]:
+    """The 高频事项 board: the 一件事 bundles and items the guides mark ``frequency: high``."""
+    return [row for kind in ("event", "item") for row in store.list(kind=kind, limit=1000) if row.frequency == "high"]
 
 
 def pages_router(settings: Settings, store: KnowledgeStore,
@@ -27,9 +30,8 @@ def pages_router(settings: Settings, store: KnowledgeStore,
 
     @router.get("/", response_class=HTMLResponse)
     def home() -> str:
-        names = {row.slug: row.name for row in store.list(limit=500)}
-        popular = "".join(f'<li><a href="/guides/{escape(slug)}">{escape(names[slug])}</a></li>'
-                          for slug in POPULAR if slug in names)
+        popular = "".join(f'<li><a href="/guides/{escape(row.slug)}">{escape(row.name)}</a></li>'
+                          for row in common_errands(store))
         hours = "".join(f"<li>{escape(line)}</li>" for line in hours_lines(centre.hours))
         return page(centre.name, f"""
 <section class="hero"><h2>问一次、一口清、一键达</h2>

@@ -42,6 +42,7 @@ ItemType = Literal[
 Applicant = Literal["自然人", "法人", "非法人组织"]
 TimeUnit = Literal["即办", "工作日", "自然日", "小时"]
 OnlineLevel = Literal["全程网办", "部分网办", "网上预约", "不支持"]
+Frequency = Literal["high", "normal", "low"]  # how often the centre handles it, against its other guides
 
 
 class Strict(BaseModel):
@@ -280,6 +281,9 @@ class EntryBase(Strict):
     examples: list[Text] = []  # example questions; NLU training data
     version: date  # 版本日期, cited in every answer
     sample: bool = True  # sample content written for a typical centre, not an official guide
+    # 高频事项: the centre's commonest errands are shown on its home page and offered first when
+    # the assistant asks back among guides that fit a question equally well (身份证: 补领 before 临时)
+    frequency: Frequency = "normal"
     source: str | None = None  # where the guide came from (for imported entries)
     extra: dict[str, str] = {}  # source columns or headings we do not model, kept verbatim
 

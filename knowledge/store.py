@@ -89,6 +89,7 @@ class EntrySummary:
     name: str
     department: str | None
     version_date: str
+    frequency: str = "normal"  # 高频事项 (high), rarely handled (low)
 
 
 @dataclass(frozen=True)
@@ -275,5 +276,6 @@ def _info(version: KnowledgeVersion) -> VersionInfo:
 
 def _summary(row: EntryRow) -> EntrySummary:
     return EntrySummary(
-        slug=row.slug, kind=row.kind, name=row.name, department=row.department, version_date=row.version_date
+        slug=row.slug, kind=row.kind, name=row.name, department=row.department, version_date=row.version_date,
+        frequency=row.data.get("frequency", "normal"),
     )

@@ -41,6 +41,15 @@ def test_list_search_and_show(client: TestClient) -> None:
     assert tailored["situation"][0]["label"] == "未满16周岁"
 
 
+def test_home_page_shows_the_guides_marked_common(client: TestClient) -> None:
+    home = client.get("/").text
+    assert 'href="/guides/id-card-reissue"' in home and 'href="/guides/event-company-startup"' in home
+    assert 'href="/guides/id-card-temp"' not in home  # frequency: low
+    assert 'href="/guides/id-card-first"' not in home  # normal
+    listed = {row["slug"]: row["frequency"] for row in client.get("/api/guides", params={"kind": "item"}).json()}
+    assert listed["id-card-reissue"] == "high" and listed["id-card-first"] == "normal"
+
+
 def test_errors_are_clear_json(client: TestClient) -> None:
     missing = client.get("/api/guides/nope")
     assert missing.status_code == 404 and "nope" in missing.json()["error"]
@@ -53,6 +62,7 @@ def test_pages_escape_guide_text(tmp_path: Path, settings: Settings) -> None:
     data = yaml.safe_load((DATA_DIR / "items" / "id-card-first.yaml").read_text(encoding="utf-8"))
     data["name"] = "<script>alert('x')</script>身份证"
     data["conditions"] = ["<img src=x onerror=alert(1)>"]
+    data["frequency"] = "high"  # on the home page too
     (tmp_path / "kb").mkdir()
     (tmp_path / "kb" / "id-card-first.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     store = KnowledgeStore(f"sqlite:///{tmp_path / 'x.db'}")

@@ -268,6 +268,12 @@ def test_a_topic_several_guides_name_offers_those_guides() -> None:
     assert topic_options("户口迁入怎么弄", ranked, rules, 3, 0.2) == ["hukou-migrate-in", "hukou-cancel-death"]
     assert topic_options("办事的事", ranked, rules, 3, 0.5) == []  # no name word: the closest scores decide
     assert topic_options("身份证怎么弄", ranked, rules, 3, 0.5) == []  # one guide alone carries it
+    # among guides that carry the topic equally, the centre's commonest errand comes first, the rarest last
+    common = CandidateRules(elsewhere={"elsewhere-hukou-change"}, topics=TOPICS,
+                            frequency={"hukou-migrate-in": "high", "hukou-cancel-death": "normal"})
+    assert topic_options("户口怎么弄", ranked, common, 3, 0.5) == ["hukou-migrate-in", "hukou-cancel-death"]
+    rare = CandidateRules(elsewhere={"elsewhere-hukou-change"}, topics=TOPICS, frequency={"hukou-cancel-death": "low"})
+    assert topic_options("户口怎么弄", ranked, rare, 3, 0.5) == ["hukou-migrate-in", "hukou-cancel-death"]
 
 
 def test_clarify_buttons_follow_the_topic_named(assistant: Assistant) -> None:

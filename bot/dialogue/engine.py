@@ -393,7 +393,7 @@ class Dialogue:
     def _bundle_member(self, state: ConversationState, u: Understanding, fresh: Decision) -> str | None:
         """The item of the 一件事 under discussion a message is about: named, ranked first with
         words of its own besides the section cue (刻章要钱吗, not 要钱吗), or the one of the
-        options a clarify would offer (公积金能一起取吗 in 退休一件事)."""
+        options a clarify would offer, on buttons or in text (公积金能一起取吗 in 退休一件事)."""
         members = self.assistant.bundles.get(state.item or "", [])
         named = u.named_slugs() & set(members)
         if len(named) == 1:
@@ -401,7 +401,7 @@ class Dialogue:
         if u.candidates and u.candidates[0].slug in members and self._subject_words(u):
             return u.candidates[0].slug
         if fresh.outcome == "clarify":
-            return next((slug for slug in fresh.candidates if slug in members), None)
+            return next((slug for slug in [*fresh.candidates, *fresh.more] if slug in members), None)
         return None
 
     def _answered(self, state: ConversationState, text: str, button: Payload | None,
