@@ -69,14 +69,18 @@ def topic_options(text: str, candidates: list[Candidate], rules: CandidateRules,
     """Clarify options (at most ``limit``) for a question about a topic several guides share (户口怎么弄, 退休的事,
     不动产登记): the guides whose names carry most of the name words the question uses (weighted
     by rarity), any guide of the centre — the ranking may have missed them all (户口的手续去哪办) —
-    among equals the centre's commonest errands first (身份证: 补领 and 换领 before 临时), then the
-    best ranked, and only those carrying at least ``share`` of the best one's
+    among equals those a character of the question partly names (公积金咋取: 取 of 提取 puts the
+    three 提取 guides before 贷款), then the centre's commonest errands (身份证: 补领 and 换领 before
+    临时), then the best ranked, and only those carrying at least ``share`` of the best one's
     weight (社保卡: not 最低生活保障 for its 保障). Empty when fewer than two are left: then the
     guides closest in score are offered."""
     weights = rules.topic_weights
     words = {word for word in weights if word in text}
     rank = {c.slug: i for i, c in enumerate(candidates)}
-    carried = [(-sum(weights[w] for w in words & names), FREQUENCY_ORDER[rules.frequency.get(slug, "normal")],
+    chars = set(text) - set("".join(words))
+    carried = [(-sum(weights[w] for w in words & names),
+                -sum(weights[w] * len(chars & set(w)) / len(w) for w in names - words),
+                FREQUENCY_ORDER[rules.frequency.get(slug, "normal")],
                 rank.get(slug, len(rank)), slug)
                for slug, names in rules.topics.items() if slug not in rules.elsewhere]
     ranked = sorted(entry for entry in carried if entry[0] < 0)

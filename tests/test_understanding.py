@@ -276,6 +276,20 @@ def test_a_topic_several_guides_name_offers_those_guides() -> None:
     assert topic_options("户口怎么弄", ranked, rare, 3, 0.5) == ["hukou-migrate-in", "hukou-cancel-death"]
 
 
+def test_a_character_of_a_name_word_breaks_a_topic_tie() -> None:
+    topics = {"housing-fund-loan": frozenset({"住房", "公积金", "贷款"}),
+              "housing-fund-enroll": frozenset({"住房", "公积金", "单位", "开户"}),
+              "housing-fund-retire": frozenset({"住房", "公积金", "提取", "退休"})}
+    ranked = [Candidate("housing-fund-loan", 0.8, 0, 0), Candidate("housing-fund-enroll", 0.7, 0, 0),
+              Candidate("housing-fund-retire", 0.6, 0, 0)]
+    rules = CandidateRules(topics=topics, frequency={"housing-fund-loan": "high"})
+    # 取 is half of 提取: the withdrawal goes first, before the commoner and better-ranked loan
+    assert topic_options("公积金咋取", ranked, rules, 3, 0.5) == [
+        "housing-fund-retire", "housing-fund-loan", "housing-fund-enroll"]
+    assert topic_options("公积金咋办", ranked, rules, 3, 0.5) == [
+        "housing-fund-loan", "housing-fund-enroll", "housing-fund-retire"]
+
+
 def test_clarify_buttons_follow_the_topic_named(assistant: Assistant) -> None:
     decision = assistant.respond("退休的事问一下").decision
     assert decision.outcome == "clarify"
