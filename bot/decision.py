@@ -24,7 +24,7 @@ from nlu.retrieval.hybrid import Candidate
 
 Outcome = Literal["answer", "clarify", "handoff", "out_of_scope", "smalltalk"]
 Target = Literal["hotline", "agent"]
-FREQUENCY_ORDER: dict[str, int] = {"high": 0, "normal": 1, "low": 2}
+FREQUENCY_SIGN: dict[str, int] = {"high": 1, "normal": 0, "low": -1}  # a guide's frequency, as a score bonus's sign
 
 
 @dataclass
@@ -65,23 +65,21 @@ class CandidateRules:
 
 
 def topic_options(text: str, candidates: list[Candidate], rules: CandidateRules, limit: int,
-                  share: float) -> list[str]:
+                  share: float, frequency_bonus: float = 0.0) -> list[str]:
     """Clarify options (at most ``limit``) for a question about a topic several guides share (户口怎么弄, 退休的事,
     不动产登记): the guides whose names carry most of the name words the question uses (weighted
     by rarity), any guide of the centre — the ranking may have missed them all (户口的手续去哪办) —
-    among equals those a character of the question partly names (公积金咋取: 取 of 提取 puts the
-    three 提取 guides before 贷款), then the centre's commonest errands (身份证: 补领 and 换领 before
-    临时), then the best ranked, and only those carrying at least ``share`` of the best one's
-    weight (社保卡: not 最低生活保障 for its 保障). Empty when fewer than two are left: then the
-    guides closest in score are offered."""
+    among equals the best scored, a common errand (``frequency: high``) scoring ``frequency_bonus``
+    more and a rare one (``low``) as much less (身份证: 补领 and 换领 before 临时; 用公积金买房: 贷款
+    still before 租房), those the ranking missed last, commonest first; and only those carrying at
+    least ``share`` of the best one's weight (社保卡: not 最低生活保障 for its 保障). Empty when fewer
+    than two are left: then the guides closest in score are offered."""
     weights = rules.topic_weights
     words = {word for word in weights if word in text}
-    rank = {c.slug: i for i, c in enumerate(candidates)}
-    chars = set(text) - set("".join(words))
-    carried = [(-sum(weights[w] for w in words & names),
-                -sum(weights[w] * len(chars & set(w)) / len(w) for w in names - words),
-                FREQUENCY_ORDER[rules.frequency.get(slug, "normal")],
-                rank.get(slug, len(rank)), slug)
+    scores = {c.slug: c.score for c in candidates}
+    sign = {slug: FREQUENCY_SIGN[rules.frequency.get(slug, "normal")] for slug in rules.topics}
+    carried = [(-sum(weights[w] for w in words & names), -scores.get(slug, -math.inf) - sign[slug] * frequency_bonus,
+                -sign[slug], slug)
                for slug, names in rules.topics.items() if slug not in rules.elsewhere]
     ranked = sorted(entry for entry in carried if entry[0] < 0)
     ranked = [entry for entry in ranked if entry[0] <= share * ranked[0][0]] if ranked else []
@@ -218,7 +216,8 @@ def decide_with(u: Understanding, candidates: list[Candidate], p: dict[str, floa
     # (No buttons when the best reading is a service handled elsewhere: no guide answers it.)
     if p and not elsewhere and p[OUT_OF_SCOPE] < 0.5 and p[OUT_OF_SCOPE] < max(p.values()):
         limit = settings.max_options
-        topic = topic_options(u.search_text or u.text, candidates, rules, 2 * limit, settings.topic_share)
+        topic = topic_options(u.search_text or u.text, candidates, rules, 2 * limit, settings.topic_share,
+                              settings.topic_frequency_bonus)
         close = topic or [c.slug for c in candidates if candidates[0].score - c.score <= settings.clarify_margin
                           and c.slug not in rules.elsewhere]  # buttons lead to guides that answer
         if candidates[0].slug not in close:  # the best reading is always offered (外地户口想办个居证: 居住证,

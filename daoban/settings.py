@@ -92,6 +92,7 @@ class DecisionSettings(Section):
     answer_probability: float = Field(default=0.6, ge=0, le=1)  # the model's P(best guide is right) to answer
     clarify_margin: float = Field(default=0.25, ge=0, le=1)  # options offered are this close to the top
     topic_share: float = Field(default=0.5, ge=0, le=1)  # topic buttons: this share of the best one's name words
+    topic_frequency_bonus: float = Field(default=0.03, ge=0, le=1)  # … ordered by score, 高频 guides this much higher
     max_options: int = Field(default=3, ge=2, le=5)
     bundle_margin: float = Field(default=0.1, ge=0, le=1)  # an item this close to its 一件事 bundle wins …
     bundle_question_margin: float = Field(default=0.3, ge=0, le=1)  # … and a bundle this close, asked for …
