@@ -189,12 +189,14 @@ def train_decision(
     kb: Annotated[list[Path] | None, typer.Option(
         "--kb", help="与 FILE 搭配的知识目录（可重复），默认为 data_dir")] = None,
     folds: Annotated[int, typer.Option("--folds", min=2, help="交叉验证折数")] = 5,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, max=50,
+                                         help="交叉验证重复次数（每次重新分折），输出平均值与最低–最高")] = 1,
     regularisation: Annotated[float | None, typer.Option(
         "--c", min=0.001, help="逻辑回归的 C（越小越保守），默认为 decision.regularisation")] = None,
 ) -> None:
     """Fit the decision model on evaluation cases; print cross-validated figures first."""
     from bot.assistant import build_assistant
-    from bot.decision_training import cross_validate, observe, part, train
+    from bot.decision_training import cross_validate, observe, part, spread, train
     from bot.evaluation import EvalFormatError, load_cases
     from daoban.settings import TrainingSet
 
@@ -217,20 +219,31 @@ def train_decision(
         observations += observe(build_assistant(settings, training.kb or None), cases)
     c = regularisation or settings.decision.regularisation
     try:
-        report = cross_validate(settings.decision, observations, folds, c)
+        reports = [cross_validate(settings.decision, observations, folds, c, repeat) for repeat in range(repeats)]
         model = train(observations, [path for training in sets for path in training.files], c)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"{len(observations)} cases the model decides; {folds}-fold cross-validated, C={c}:")
+    keys = ("item_accuracy", "clarify_accuracy", "uncovered_unanswered")
+    if repeats == 1:
+        typer.echo(f"{len(observations)} cases the model decides; {folds}-fold cross-validated, C={c}:")
+    else:
+        typer.echo(f"{len(observations)} cases the model decides; {folds}-fold cross-validated {repeats} times "
+                   f"(new folds each time), C={c}; mean (lowest-highest):")
     for training in sets:
-        summary = part(report, training.files).summary()
+        figures = spread([part(report, training.files).summary() for report in reports], keys)
         names = " ".join(path.name for path in training.files)
-        typer.echo(f"  {names}: " + " ".join(
-            f"{key}={summary[key]}" for key in ("item_accuracy", "clarify_accuracy", "uncovered_unanswered")))
+        typer.echo(f"  {names}: " + " ".join(f"{key}={_figure(figures[key], repeats)}" for key in keys))
     target = out or settings.decision.model
     model.save(target)
     typer.echo(f"written: {target}")
+
+
+def _figure(figure: tuple[float, float, float] | None, repeats: int) -> str:
+    if figure is None or repeats == 1:
+        return str(figure and figure[0])
+    mean, lowest, highest = figure
+    return f"{mean} ({lowest}-{highest})"
 
 
 @app.command("ask")

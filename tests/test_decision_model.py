@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from bot.assistant import Assistant
 from bot.decision_model import ANSWER, CLARIFY, FEATURES, OUT_OF_SCOPE, WRONG, DecisionModel, features, fit, label
-from bot.decision_training import cross_validate, fold, observe
+from bot.decision_training import cross_validate, fold, observe, spread
 from bot.evaluation import Case
 from daoban import settings as settings_module
 from daoban.cli import app
@@ -116,6 +116,16 @@ def test_folds_are_stable_and_cover_every_fold() -> None:
     cases = [Case(f"c-{i}", [("x", {"item": "a"})], "s") for i in range(100)]
     assert [fold(c, 5) for c in cases] == [fold(c, 5) for c in cases]
     assert {fold(c, 5) for c in cases} == set(range(5))
+    # a repeat deals the same cases into folds anew, as stably
+    assert [fold(c, 5, 1) for c in cases] == [fold(c, 5, 1) for c in cases]
+    assert [fold(c, 5, 1) for c in cases] != [fold(c, 5) for c in cases]
+
+
+def test_repeated_figures_give_mean_lowest_and_highest() -> None:
+    summaries = [{"item_accuracy": 0.95, "clarify_accuracy": None}, {"item_accuracy": 0.93, "clarify_accuracy": None},
+                 {"item_accuracy": 0.94, "clarify_accuracy": None}]
+    assert spread(summaries, ["item_accuracy", "clarify_accuracy"]) == {
+        "item_accuracy": (0.94, 0.93, 0.95), "clarify_accuracy": None}
 
 
 def test_cross_validation_scores_cases_the_model_never_saw(assistant: Assistant) -> None:
