@@ -43,7 +43,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 # the docs). Item accuracy meets the 95 % both ways since session 15; clarify 90 % both
 # ways since session 16 (93.8 % in-sample, 90.6 % cross-validated). Raise these floors as the
 # figures improve.
-THRESHOLDS = {"item_accuracy": 0.95, "uncovered_unanswered": 0.97, "clarify_accuracy": 0.93,
+THRESHOLDS = {"item_accuracy": 0.95, "uncovered_unanswered": 0.98, "clarify_accuracy": 0.93,
               "handoff_recall": 1.0, "handoff_precision": 0.94, "section_accuracy": 0.95}
 # 47 of 50 until the second batch of referral entries (2026-12-04, session 11): the sample's
 # 报案 referral (police reports go to 110 / the local station) now outranks Taipei's own police
