@@ -24,7 +24,7 @@ from nlu.retrieval.hybrid import Candidate
 
 Outcome = Literal["answer", "clarify", "handoff", "out_of_scope", "smalltalk"]
 Target = Literal["hotline", "agent"]
-FREQUENCY_SIGN: dict[str, int] = {"high": 1, "normal": 0, "low": -1}  # a guide's frequency, as a score bonus's sign
+FREQUENCY_SIGN: dict[Frequency, int] = {"high": 1, "normal": 0, "low": -1}  # a guide's frequency as a bonus's sign
 
 
 @dataclass

@@ -240,10 +240,11 @@ def train_decision(
 
 
 def _figure(figure: tuple[float, float, float] | None, repeats: int) -> str:
-    if figure is None or repeats == 1:
-        return str(figure and figure[0])
+    """A cross-validated figure as printed: its value, or over repeats its mean (lowest-highest)."""
+    if figure is None:
+        return "None"
     mean, lowest, highest = figure
-    return f"{mean} ({lowest}-{highest})"
+    return str(mean) if repeats == 1 else f"{mean} ({lowest}-{highest})"
 
 
 @app.command("ask")
