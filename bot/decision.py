@@ -38,6 +38,11 @@ class Decision:
     intent: str | None = None
     more: list[str] = field(default_factory=list)  # a clarify's topic guides beyond its buttons, named in text
 
+    @property
+    def options(self) -> list[str]:
+        """Every guide a clarify offers: its buttons, then those it names in text."""
+        return [*self.candidates, *self.more]
+
     def as_dict(self) -> dict:
         return {"outcome": self.outcome, "item": self.item, "section": self.section,
                 "candidates": self.candidates, "target": self.target,
@@ -56,6 +61,11 @@ class CandidateRules:
     elsewhere: Collection[str] = frozenset()
     topics: Mapping[str, frozenset[str]] = field(default_factory=dict)  # guide → the words of its name
     frequency: Mapping[str, Frequency] = field(default_factory=dict)  # guide → how often it is handled (高频)
+
+    @cached_property
+    def frequency_signs(self) -> dict[str, int]:
+        """Each guide's frequency as the sign of its topic bonus: +1 high, 0 normal, -1 low."""
+        return {slug: FREQUENCY_SIGN[self.frequency.get(slug, "normal")] for slug in self.topics}
 
     @cached_property
     def topic_weights(self) -> dict[str, float]:
@@ -77,7 +87,7 @@ def topic_options(text: str, candidates: list[Candidate], rules: CandidateRules,
     weights = rules.topic_weights
     words = {word for word in weights if word in text}
     scores = {c.slug: c.score for c in candidates}
-    sign = {slug: FREQUENCY_SIGN[rules.frequency.get(slug, "normal")] for slug in rules.topics}
+    sign = rules.frequency_signs
     carried = [(-sum(weights[w] for w in words & names), -scores.get(slug, -math.inf) - sign[slug] * frequency_bonus,
                 -sign[slug], slug)
                for slug, names in rules.topics.items() if slug not in rules.elsewhere]

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from knowledge.loader import ENTRY_ADAPTER
-from knowledge.schema import Entry, FaqEntry, LifeEvent, ServiceItem
+from knowledge.schema import Entry, FaqEntry, Frequency, LifeEvent, ServiceItem
 
 
 class Base(DeclarativeBase):
@@ -89,7 +89,7 @@ class EntrySummary:
     name: str
     department: str | None
     version_date: str
-    frequency: str = "normal"  # 高频事项 (high), rarely handled (low)
+    frequency: Frequency = "normal"  # 高频事项 (high), rarely handled (low)
 
 
 @dataclass(frozen=True)

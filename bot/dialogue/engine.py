@@ -401,7 +401,7 @@ class Dialogue:
         if u.candidates and u.candidates[0].slug in members and self._subject_words(u):
             return u.candidates[0].slug
         if fresh.outcome == "clarify":
-            return next((slug for slug in [*fresh.candidates, *fresh.more] if slug in members), None)
+            return next((slug for slug in fresh.options if slug in members), None)
         return None
 
     def _answered(self, state: ConversationState, text: str, button: Payload | None,
@@ -509,8 +509,7 @@ class Dialogue:
 
     def _remember(self, state: ConversationState, decision: Decision) -> None:
         # the guides named in text as well as the buttons: a typed 换领的 picks one of them
-        state.pending = Pending([*decision.candidates, *decision.more], decision.section) \
-            if decision.outcome == "clarify" else None
+        state.pending = Pending(decision.options, decision.section) if decision.outcome == "clarify" else None
         if decision.outcome == "answer":
             state.item = decision.item
         if decision.outcome == "out_of_scope" or (decision.outcome == "clarify" and not decision.candidates):
